@@ -1,0 +1,60 @@
+/*
+ * config: the daemon's configuration, read from a libconfig file (conf/deliberd.conf
+ * documents every key).  A loaded config is immutable and reference-counted: SIGHUP
+ * builds a new one and swaps it in; requests in flight keep the one they started with.
+ */
+#ifndef DELIBERD_CONFIG_H
+#define DELIBERD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
+enum log_format { LOG_FORMAT_AUTO, LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
+
+struct config {
+	char *path; /* the file it came from */
+	/* listen */
+	char *listen_address; /* default 127.0.0.1 */
+	int listen_port;      /* default 8443; 0 = ephemeral (printed on the ready line) */
+	/* tls */
+	char *tls_certificate; /* PEM */
+	char *tls_key;	       /* PEM */
+	/* database: libpq conninfo; "" = libpq's PG* environment variables */
+	char *database_conninfo;
+	int workers; /* HTTP worker threads, each with its own event_base and connection */
+	/* log */
+	enum log_level log_level;
+	enum log_format log_format;
+	/* limits */
+	size_t max_body_bytes;	   /* default 512 MiB */
+	size_t max_header_bytes;   /* default 16 KiB */
+	int request_timeout_ms;	   /* whole-request deadline, default 30 s */
+	int max_connections;	   /* default 256 */
+	/* checks */
+	char *staging_dir;	/* where staged_file names are resolved; "" = disabled */
+	char *person_key_file;	/* HMAC key for stored pseudonym hashes */
+	size_t report_max_errors; /* default 100 */
+	/* retention */
+	int retention_interval_seconds; /* scheduler period, default 3600 */
+	int *reminder_days;		/* days before the deadline, default 180,90,30,7 */
+	size_t nreminder_days;
+	int grace_days;			/* default 30, then overdue and escalated */
+	int webhook_timeout_ms;		/* default 10 s */
+	/* signing */
+	char *signing_key;	   /* ECDSA P-256 PEM */
+	char *signing_certificate; /* X.509 PEM */
+};
+
+/* Loads and validates; errors name file and line.  Relative paths in the file are
+ * resolved against the file's directory. */
+struct config *config_load(const char *path, struct err *e) __attribute__((warn_unused_result));
+/* Built-in defaults only (no file): for tests and for subcommands run without --config. */
+struct config *config_default(void);
+struct config *config_ref(struct config *c);
+void config_unref(struct config *c);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * db: the one place that talks to libpq for connection handling and transactions.
+ * Every statement is parameterised (db_exec with $1..$n); the store_*.c modules
+ * hold the SQL, grouped by table family.
+ */
+#ifndef DELIBERD_DB_H
+#define DELIBERD_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "config.h"
+#include "err.h"
+
+/* Connects with the config's conninfo (or PG* variables), UTC session time zone
+ * and a statement timeout; ERR_UNAVAILABLE on failure. */
+PGconn *db_connect(const struct config *c, struct err *e) __attribute__((warn_unused_result));
+/* Reconnects a broken connection in place; false if the server is still unreachable. */
+bool db_ensure(PGconn **conn, const struct config *c, struct err *e);
+void db_close(PGconn *conn);
+
+bool db_begin(PGconn *conn, struct err *e) __attribute__((warn_unused_result));
+bool db_commit(PGconn *conn, struct err *e) __attribute__((warn_unused_result));
+void db_rollback(PGconn *conn);
+
+/* Runs a parameterised statement (text parameters, NULL = SQL NULL).  Returns the
+ * result on success (caller PQclear()s); NULL with *e set on failure, mapping
+ * unique violations to ERR_CONFLICT and connection loss to ERR_UNAVAILABLE. */
+PGresult *db_exec(PGconn *conn, struct err *e, const char *sql, int nparams,
+		  const char *const *params) __attribute__((warn_unused_result));
+
+/* Is the schema at the latest migration shipped in migrations/? */
+bool db_schema_current(PGconn *conn, const char *migrations_dir, struct err *e)
+	__attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * extract: the streaming validator.  Compiled once from the terms in force and the
+ * check parameters, fed an extract in chunks of any size (the same report for every
+ * split), it tokenizes the CSV, checks every column and cell against the terms and
+ * produces a report of rule ids, lines and columns: never a cell value.
+ * Pure core: no SQL, no HTTP, no logging of data.
+ */
+#ifndef DELIBERD_EXTRACT_H
+#define DELIBERD_EXTRACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "terms.h"
+
+/* Rule ids of the contract, in the contract's order. */
+enum extract_rule {
+	RULE_ENCODING,
+	RULE_MALFORMED_CSV,
+	RULE_ROW_WIDTH,
+	RULE_UNKNOWN_COLUMN,
+	RULE_DUPLICATE_COLUMN,
+	RULE_MISSING_REQUIRED,
+	RULE_TYPE,
+	RULE_DAY_PRECISION_DATE,
+	RULE_UNCLASSED_AMOUNT,
+	RULE_NOT_IN_CODE_LIST,
+	RULE_OUT_OF_RANGE,
+	RULE_NATIONAL_NUMBER,
+	RULE_SAMPLE_CAP,
+	RULE_NOT_AUTHORISED,
+	RULE_OUTSIDE_VALIDITY,
+	RULE_DESTINATION_NOT_ALLOWED,
+	RULE_TERMS_UNKNOWN,
+	RULE_COUNT
+};
+
+const char *extract_rule_name(enum extract_rule r);
+
+/* What the delivery asks for. */
+struct extract_params {
+	const char *recipient;
+	const char *group;
+	int phase;
+	const char *destination; /* NULL: the phase's first allowed destination */
+	int32_t date;		 /* YYYYMMDD, the delivery date */
+	size_t max_errors;	 /* examples kept in the report; 0: default 100 */
+};
+
+struct extract_error {
+	enum extract_rule rule;
+	uint64_t line;	 /* 1-based physical line; 0 for check-level rules */
+	uint32_t field;	 /* 1-based field index; 0 when not about one field */
+	char column[64]; /* header name of that field when known, else "" */
+};
+
+struct extract_report {
+	bool passed;
+	uint64_t rows;	  /* data rows, header excluded */
+	uint64_t persons; /* distinct person_ids */
+	char sha256[65];  /* hex, of the bytes exactly as fed */
+	uint64_t bytes;
+	uint64_t error_counts[RULE_COUNT]; /* exact, even when examples are capped */
+	struct extract_error *errors;	   /* first max_errors, in file order */
+	size_t nerrors;
+	int version; /* terms version used, 0 if none in force */
+	char reference[32];
+};
+
+struct extract_validator;
+
+/* Builds a validator; the deliberation must outlive it.  Check-level rules
+ * (not_authorised, outside_validity, destination_not_allowed, terms_unknown) are
+ * decided here and reported by extract_finish. */
+struct extract_validator *extract_new(const struct terms_deliberation *d,
+				      const struct extract_params *p, struct err *e)
+	__attribute__((warn_unused_result));
+void extract_feed(struct extract_validator *v, const char *buf, size_t len);
+/* Ends the input and fills *r (caller frees with extract_report_free). */
+void extract_finish(struct extract_validator *v, struct extract_report *r);
+void extract_free(struct extract_validator *v);
+void extract_report_free(struct extract_report *r);
+/* Adds a violation found outside the stream (the registry's cross-delivery cap),
+ * keeping counts exact and examples capped and ordered. */
+void extract_report_add(struct extract_report *r, enum extract_rule rule, uint64_t line,
+			uint32_t field, const char *column);
+
+/* The distinct person_ids seen, for the registry's cross-delivery cap (iterate
+ * after extract_finish; returns false when done). */
+bool extract_next_person(struct extract_validator *v, size_t *cursor, uint64_t *person);
+
+#endif

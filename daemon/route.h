@@ -1,0 +1,72 @@
+/*
+ * route: what a resource file (routes_*.c) needs to declare its routes.  The
+ * server matches method and path, authenticates, checks the declared roles, then
+ * calls the handler; handlers never check roles themselves (except "own recipient
+ * only" rules, which are data-dependent) and never write HTTP errors directly:
+ * they set a struct err and the server maps it to a JSON body and status.
+ */
+#ifndef DELIBERD_ROUTE_H
+#define DELIBERD_ROUTE_H
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "err.h"
+
+enum role {
+	ROLE_GOVERNANCE = 1 << 0,
+	ROLE_DELIVERY = 1 << 1,
+	ROLE_RECIPIENT = 1 << 2,
+	ROLE_AUDITOR = 1 << 3,
+};
+#define ROLE_PUBLIC 0u /* no authentication (only /healthz) */
+#define ROLE_ANY (ROLE_GOVERNANCE | ROLE_DELIVERY | ROLE_RECIPIENT | ROLE_AUDITOR)
+
+struct principal {
+	int64_t credential_id;
+	enum role role;
+	char name[128];
+	char recipient[64]; /* for ROLE_RECIPIENT, else "" */
+	char actor[48];	    /* "credential:<id>", for audit events */
+};
+
+#define ROUTE_MAX_PARAMS 4
+
+/* One request as a handler sees it. */
+struct http_ctx {
+	struct evhttp_request *req;
+	const struct config *config;
+	PGconn *db;			/* this worker's connection, checked before the call */
+	const struct principal *who;	/* NULL on public routes */
+	const char *params[ROUTE_MAX_PARAMS]; /* path captures, URL-decoded */
+	size_t nparams;
+	/* response: a JSON body (default), or raw bytes with a content type */
+	int status; /* default 200 */
+	json_t *body;
+	struct evbuffer *raw;
+	const char *content_type;
+};
+
+typedef void (*route_fn)(struct http_ctx *ctx, struct err *e);
+
+struct route {
+	const char *method;  /* "GET", "POST" */
+	const char *pattern; /* "/v1/deliberations/{ref}/terms": {x} captures one segment */
+	unsigned roles;	     /* ROLE_* mask allowed; ROLE_PUBLIC for none */
+	route_fn fn;
+	const char *name; /* metrics label, e.g. "deliberations_terms" */
+};
+
+/* Query parameter, URL-decoded; NULL when absent. */
+const char *http_query(struct http_ctx *ctx, const char *name);
+/* The request body parsed as a JSON object; NULL with e set (400) otherwise. */
+json_t *http_body_json(struct http_ctx *ctx, struct err *e);
+struct evbuffer *http_body(struct http_ctx *ctx);
+const char *http_header(struct http_ctx *ctx, const char *name);
+
+#endif
