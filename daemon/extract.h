@@ -44,7 +44,7 @@ struct extract_params {
 	const char *recipient;
 	const char *group;
 	int phase;
-	const char *destination; /* NULL: the phase's first allowed destination */
+	const char *destination; /* NULL: not checked */
 	int32_t date;		 /* YYYYMMDD, the delivery date */
 	size_t max_errors;	 /* examples kept in the report; 0: default 100 */
 };
