@@ -38,3 +38,28 @@ __attribute__((weak)) struct terms_deliberation *registry_load(PGconn *db, const
 	err_set(e, ERR_UNAVAILABLE, "the registry is not available for '%s'", reference);
 	return NULL;
 }
+
+#include "audit.h"
+#include "credential.h"
+
+__attribute__((weak)) bool credential_authenticate(PGconn *db, const char *token,
+						   struct principal *out, struct err *e)
+{
+	(void)db;
+	(void)token;
+	(void)out;
+	err_set(e, ERR_UNAVAILABLE, "credentials are not available yet");
+	return false;
+}
+
+__attribute__((weak)) bool audit_append(PGconn *conn, const char *actor, const char *action,
+					const char *object, json_t *details, struct err *e)
+{
+	(void)conn;
+	(void)actor;
+	(void)action;
+	(void)object;
+	(void)details;
+	err_set(e, ERR_UNAVAILABLE, "the audit trail is not available yet");
+	return false;
+}
