@@ -22,7 +22,7 @@ struct config {
 	int listen_port;      /* default 8443; 0 = ephemeral (printed on the ready line) */
 	/* tls */
 	char *tls_certificate; /* PEM */
-	char *tls_key;	       /* PEM */
+	char *tls_key;         /* PEM */
 	/* database: libpq conninfo; "" = libpq's PG* environment variables */
 	char *database_conninfo;
 	int workers; /* HTTP worker threads, each with its own event_base and connection */
@@ -30,23 +30,25 @@ struct config {
 	enum log_level log_level;
 	enum log_format log_format;
 	/* limits */
-	size_t max_body_bytes;	   /* default 512 MiB */
-	size_t max_header_bytes;   /* default 16 KiB */
-	int request_timeout_ms;	   /* whole-request deadline, default 30 s */
-	int max_connections;	   /* default 256 */
+	size_t max_body_bytes;   /* default 512 MiB */
+	size_t max_header_bytes; /* default 16 KiB */
+	int request_timeout_ms;  /* whole-request deadline, default 30 s */
+	int max_connections;     /* default 256 */
 	/* checks */
-	char *staging_dir;	/* where staged_file names are resolved; "" = disabled */
-	char *person_key_file;	/* HMAC key for stored pseudonym hashes */
+	char *staging_dir;        /* where staged_file names are resolved; "" = disabled */
+	char *person_key_file;    /* HMAC key for stored pseudonym hashes */
 	size_t report_max_errors; /* default 100 */
 	/* retention */
 	int retention_interval_seconds; /* scheduler period, default 3600 */
-	int *reminder_days;		/* days before the deadline, default 180,90,30,7 */
+	int *reminder_days;             /* days before the deadline, default 180,90,30,7 */
 	size_t nreminder_days;
-	int grace_days;			/* default 30, then overdue and escalated */
-	int webhook_timeout_ms;		/* default 10 s */
+	int grace_days;         /* default 30, then overdue and escalated */
+	int webhook_timeout_ms; /* default 10 s */
 	/* signing */
-	char *signing_key;	   /* ECDSA P-256 PEM */
+	char *signing_key;         /* ECDSA P-256 PEM */
 	char *signing_certificate; /* X.509 PEM */
+	/* database, continued */
+	char *migrations_dir; /* default DELIBERD_SOURCE_DIR "/migrations" */
 };
 
 /* Loads and validates; errors name file and line.  Relative paths in the file are
@@ -54,6 +56,11 @@ struct config {
 struct config *config_load(const char *path, struct err *e) __attribute__((warn_unused_result));
 /* Built-in defaults only (no file): for tests and for subcommands run without --config. */
 struct config *config_default(void);
+/* Like config_load, but from text already in memory (tests, fuzzing); path names the
+ * source in messages and its directory anchors relative paths. */
+struct config *config_parse(const char *text, size_t len, const char *path, struct err *e)
+    __attribute__((warn_unused_result));
+/* Thread-safe (atomic) reference counting; config_unref(NULL) is a no-op. */
 struct config *config_ref(struct config *c);
 void config_unref(struct config *c);
 
