@@ -1,0 +1,80 @@
+/*
+ * checks: the check service behind POST /v1/checks and the deliveries it records.
+ * A check streams an extract through the validator (no transaction held while
+ * reading), then, in one transaction, applies the cross-delivery sample cap,
+ * records the check (hash, counts, rule counts, terms version: never a value),
+ * reserves the persons of a passed capped delivery as keyed hashes, and writes
+ * the audit event.  No HTTP types here: the extract arrives through a chunk
+ * callback, so any face can feed it.
+ */
+#ifndef DELIBERD_CHECKS_H
+#define DELIBERD_CHECKS_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "err.h"
+
+/* Hands out the extract one chunk at a time: *len == 0 marks the end.  The chunk
+ * stays valid until the next call.  false with e set on a read error. */
+typedef bool (*checks_next_fn)(void *arg, const char **buf, size_t *len, struct err *e);
+
+struct checks_request {
+	const char *deliberation; /* "21/128" (see checks_reference_parse) */
+	const char *recipient;
+	const char *group;
+	int phase;
+	const char *destination; /* NULL: not given */
+	int32_t date;            /* YYYYMMDD, the delivery date */
+	const char *actor;       /* audit actor, "credential:<id>" */
+};
+
+/* Runs and records one check.  Returns the validator's report with "check_id",
+ * and "delivery_id" when it passed; a failing extract is a result, not an error.
+ * NULL with e set when the check could not run (unknown deliberation, bad
+ * parameters, read error, database). */
+json_t *checks_run(PGconn *db, const struct config *c, const struct checks_request *rq,
+                   checks_next_fn next, void *arg, struct err *e)
+    __attribute__((warn_unused_result));
+
+/* The same, reading an already opened file in 1 MiB blocks (flat memory). */
+json_t *checks_run_fd(PGconn *db, const struct config *c, const struct checks_request *rq, int fd,
+                      struct err *e) __attribute__((warn_unused_result));
+
+/* Opens NAME inside config->staging_dir for reading: a plain file name, no
+ * directories, no symlinks, a regular file.  Returns the fd or -1 with e set
+ * (ERR_INVALID for a refused name or disabled staging, ERR_NOT_FOUND). */
+int checks_open_staged(const struct config *c, const char *name, struct err *e)
+    __attribute__((warn_unused_result));
+
+/* "21/128" or "21-128" -> "21/128" in out; false (ERR_INVALID, field) otherwise. */
+bool checks_reference_parse(const char *in, const char *field, char out[16], struct err *e)
+    __attribute__((warn_unused_result));
+/* Recipient, group, destination ids: [a-z0-9][a-z0-9._-]{0,63}. */
+bool checks_id_valid(const char *s);
+
+/* Marks a passed delivery as shipped (audited).  ERR_NOT_FOUND, or ERR_CONFLICT
+ * when the check failed or the delivery was already shipped. */
+json_t *checks_ship(PGconn *db, int64_t id, const char *actor, struct err *e)
+    __attribute__((warn_unused_result));
+
+/* One delivery; only_recipient (non-NULL) hides those of other recipients
+ * (ERR_NOT_FOUND). */
+json_t *checks_get(PGconn *db, int64_t id, const char *only_recipient, struct err *e)
+    __attribute__((warn_unused_result));
+
+struct checks_filter {
+	const char *recipient;    /* NULL: all */
+	const char *deliberation; /* "21/128" or NULL */
+	const char *verdict;      /* "pass", "fail" or NULL */
+	int64_t after;            /* ids greater than this (paging) */
+	int limit;                /* 1..1000 */
+};
+json_t *checks_list(PGconn *db, const struct checks_filter *f, struct err *e)
+    __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * store_checks: the SQL of checks and deliveries (tables deliveries,
+ * delivered_persons, person_key of migrations/0003_checks.sql).  Callers own the
+ * transaction; nothing here begins or commits one.
+ */
+#ifndef DELIBERD_STORE_CHECKS_H
+#define DELIBERD_STORE_CHECKS_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* One check as recorded: hash, counts and rule counts, never a value. */
+struct store_check_row {
+	const char *deliberation; /* "21/128" */
+	int version;              /* 0: no terms version in force (NULL) */
+	const char *recipient;
+	const char *group;
+	int phase;
+	const char *destination; /* NULL when not given */
+	int32_t date;            /* YYYYMMDD */
+	bool passed;
+	const char *sha256;
+	uint64_t rows, persons, bytes;
+	const char *error_counts; /* JSON object text: rule id -> count */
+	const char *checked_by;
+};
+
+/* The scope of a cross-delivery cap. */
+struct store_cap_key {
+	const char *recipient;
+	const char *deliberation;
+	const char *group;
+	int phase;
+};
+
+/* Which deliveries GET /v1/deliveries lists; NULL fields do not filter. */
+struct store_checks_filter {
+	const char *recipient;
+	const char *deliberation;
+	const char *verdict; /* "pass", "fail" */
+	int64_t after;       /* ids greater than this */
+	int limit;
+};
+
+/* Records the person key's fingerprint if none is; *matches says whether the
+ * recorded one equals fp, *recorded whether this call recorded it. */
+bool store_checks_key_fingerprint(PGconn *db, const char *fp, bool *matches, bool *recorded,
+                                  struct err *e) __attribute__((warn_unused_result));
+
+/* Serialises cap decisions of one scope until the transaction ends. */
+bool store_checks_lock_cap(PGconn *db, const struct store_cap_key *k, struct err *e)
+    __attribute__((warn_unused_result));
+/* Distinct persons recorded so far in the scope. */
+bool store_checks_count_persons(PGconn *db, const struct store_cap_key *k, int64_t *count,
+                                struct err *e) __attribute__((warn_unused_result));
+/* How many of hashes (a text[] literal of lowercase hex, "{ab..,cd..}") the scope
+ * does not hold yet. */
+bool store_checks_count_new(PGconn *db, const struct store_cap_key *k, const char *hashes,
+                            int64_t *count, struct err *e) __attribute__((warn_unused_result));
+/* Records hashes in the scope (those already there keep their first delivery). */
+bool store_checks_add_persons(PGconn *db, const struct store_cap_key *k, const char *hashes,
+                              int64_t delivery_id, struct err *e)
+    __attribute__((warn_unused_result));
+
+bool store_checks_insert(PGconn *db, const struct store_check_row *row, int64_t *id, struct err *e)
+    __attribute__((warn_unused_result));
+
+/* A delivery as JSON; NULL with ERR_NOT_FOUND when there is none. */
+json_t *store_checks_get(PGconn *db, int64_t id, bool for_update, struct err *e)
+    __attribute__((warn_unused_result));
+/* {"deliveries": [...], "next_after": id or null}. */
+json_t *store_checks_list(PGconn *db, const struct store_checks_filter *f, struct err *e)
+    __attribute__((warn_unused_result));
+/* Sets shipped_at = now() and shipped_by on a passed, unshipped delivery;
+ * returns the updated row.  The caller has checked state under FOR UPDATE. */
+json_t *store_checks_ship(PGconn *db, int64_t id, const char *actor, struct err *e)
+    __attribute__((warn_unused_result));
+
+#endif
