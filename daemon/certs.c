@@ -677,7 +677,7 @@ static X509 *self_signed(EVP_PKEY *pk, const char *cn, int days)
 	ok = bn != NULL && X509_set_version(x, X509_VERSION_3) &&
 	     BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL &&
 	     X509_gmtime_adj(X509_getm_notBefore(x), -300) != NULL &&
-	     X509_gmtime_adj(X509_getm_notAfter(x), (long)days * 86400L) != NULL &&
+	     X509_time_adj_ex(X509_getm_notAfter(x), days, 0, NULL) != NULL &&
 	     X509_set_pubkey(x, pk) && set_cn(X509_get_subject_name(x), cn) &&
 	     X509_set_issuer_name(x, X509_get_subject_name(x));
 	BN_free(bn);
