@@ -17,13 +17,31 @@
 /* actor: "credential:<id>", "cli:<unix user>" or "system"; details is borrowed and
  * must not contain tokens or extract cell values. */
 bool audit_append(PGconn *conn, const char *actor, const char *action, const char *object,
-		  json_t *details, struct err *e) __attribute__((warn_unused_result));
+                  json_t *details, struct err *e) __attribute__((warn_unused_result));
 
 /* Walks the chain; on a broken link returns false and sets *bad_seq to it. */
 bool audit_verify(PGconn *conn, int64_t *checked, int64_t *bad_seq, struct err *e)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
-/* Events with seq > after, at most limit, as a JSON array. */
+/* Events with seq > after, at most limit, as a JSON array of objects
+ * {seq, at, actor, action, object, details, prev_hash, hash}. */
 json_t *audit_list(PGconn *conn, int64_t after, int limit, struct err *e);
+
+/* The hash of the genesis link: 64 zeros. */
+#define AUDIT_GENESIS_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* The canonical encoding of one event (docs/audit.md): compact JSON with sorted
+ * keys and ASCII escapes of {seq, at, actor, action, object, details}, where
+ * details_json must itself be canonical (as audit_append stores it).  NULL if
+ * details_json is not a canonical JSON object.  Caller frees. */
+char *audit_canonical(int64_t seq, const char *at, const char *actor, const char *action,
+                      const char *object, const char *details_json)
+    __attribute__((warn_unused_result));
+
+/* hash = lower-case hex SHA-256(prev_hash || canonical); false if the details
+ * are not canonical. */
+bool audit_hash(const char *prev_hash, int64_t seq, const char *at, const char *actor,
+                const char *action, const char *object, const char *details_json, char out[65])
+    __attribute__((warn_unused_result));
 
 #endif

@@ -6,14 +6,48 @@
 #ifndef DELIBERD_CREDENTIAL_H
 #define DELIBERD_CREDENTIAL_H
 
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "route.h"
 
 /* Looks the token up by its hash; ERR_UNAUTHENTICATED if unknown or revoked. */
 bool credential_authenticate(PGconn *db, const char *token, struct principal *out, struct err *e)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
+
+/* A token is "dlb_" followed by the unpadded base64url of 32 random bytes. */
+#define CREDENTIAL_TOKEN_PREFIX "dlb_"
+#define CREDENTIAL_TOKEN_LEN 47
+
+/* Fills out with a new token; false if the random generator failed. */
+bool credential_token_generate(char out[CREDENTIAL_TOKEN_LEN + 1])
+    __attribute__((warn_unused_result));
+/* Lower-case hex SHA-256 of the token string as presented (prefix included). */
+void credential_token_hash(const char *token, char out[65]);
+
+/* "governance", "delivery", "recipient", "auditor". */
+bool credential_role_parse(const char *s, enum role *out) __attribute__((warn_unused_result));
+const char *credential_role_name(enum role r);
+
+/* Creates a credential in its own transaction with its audit event; the token is
+ * returned once in token_out and never stored.  recipient: required for (and
+ * only for) ROLE_RECIPIENT.  ERR_CONFLICT if an active credential has the name. */
+bool credential_add(PGconn *db, const char *actor, enum role role, const char *recipient,
+                    const char *name, char token_out[CREDENTIAL_TOKEN_LEN + 1], int64_t *id_out,
+                    struct err *e) __attribute__((warn_unused_result));
+
+/* Revokes by id (ERR_NOT_FOUND, ERR_CONFLICT if already revoked) or by the name
+ * of an active credential; audited.  *id_out (may be NULL) gets the id. */
+bool credential_revoke(PGconn *db, const char *actor, int64_t id, struct err *e)
+    __attribute__((warn_unused_result));
+bool credential_revoke_name(PGconn *db, const char *actor, const char *name, int64_t *id_out,
+                            struct err *e) __attribute__((warn_unused_result));
+
+/* All credentials (never tokens or hashes) as a JSON array of
+ * {id, name, role, recipient, created_at, created_by, revoked_at, revoked_by}. */
+json_t *credential_list(PGconn *db, struct err *e) __attribute__((warn_unused_result));
 
 #endif

@@ -27,10 +27,18 @@ void db_rollback(PGconn *conn);
  * result on success (caller PQclear()s); NULL with *e set on failure, mapping
  * unique violations to ERR_CONFLICT and connection loss to ERR_UNAVAILABLE. */
 PGresult *db_exec(PGconn *conn, struct err *e, const char *sql, int nparams,
-		  const char *const *params) __attribute__((warn_unused_result));
+                  const char *const *params) __attribute__((warn_unused_result));
 
-/* Is the schema at the latest migration shipped in migrations/? */
+/* Runs a whole SQL script (several statements, no parameters) with the simple
+ * query protocol.  Only for migration files, which are trusted text shipped with
+ * deliberd; everything else goes through db_exec. */
+bool db_exec_script(PGconn *conn, const char *sql, struct err *e)
+    __attribute__((warn_unused_result));
+
+/* Is the schema at the latest migration shipped in migrations/?  False with *e
+ * set (ERR_UNAVAILABLE, naming the first pending or altered migration and saying
+ * to run `deliberd migrate`) when not. */
 bool db_schema_current(PGconn *conn, const char *migrations_dir, struct err *e)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 #endif

@@ -1,0 +1,285 @@
+/*
+ * credential: API bearer tokens.  Lookup is by the SHA-256 of the presented
+ * token, so no secret is ever compared byte by byte and a database leak yields
+ * no usable token (256-bit random tokens need no salt or slow hash).
+ */
+#include "credential.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "audit.h"
+#include "db.h"
+#include "store_credentials.h"
+
+#define CREDENTIAL_PRESENTED_MAX 256
+#define CREDENTIAL_NAME_MAX 100
+#define CREDENTIAL_RECIPIENT_MAX 63
+
+static const struct {
+	enum role role;
+	const char *name;
+} roles[] = {
+    {ROLE_GOVERNANCE, "governance"},
+    {ROLE_DELIVERY, "delivery"},
+    {ROLE_RECIPIENT, "recipient"},
+    {ROLE_AUDITOR, "auditor"},
+};
+
+bool credential_role_parse(const char *s, enum role *out)
+{
+	for (size_t i = 0; s != NULL && i < sizeof(roles) / sizeof(roles[0]); i++) {
+		if (strcmp(s, roles[i].name) == 0) {
+			*out = roles[i].role;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *credential_role_name(enum role r)
+{
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (roles[i].role == r)
+			return roles[i].name;
+	return "unknown";
+}
+
+bool credential_token_generate(char out[CREDENTIAL_TOKEN_LEN + 1])
+{
+	unsigned char raw[32];
+	unsigned char b64[48];
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return false;
+	int n = EVP_EncodeBlock(b64, raw, sizeof(raw)); /* 44 chars, one '=' */
+	OPENSSL_cleanse(raw, sizeof(raw));
+	if (n != 44)
+		return false;
+	memcpy(out, CREDENTIAL_TOKEN_PREFIX, 4);
+	for (int i = 0; i < 43; i++) {
+		unsigned char c = b64[i];
+		out[4 + i] = c == '+' ? '-' : c == '/' ? '_' : (char)c;
+	}
+	out[CREDENTIAL_TOKEN_LEN] = '\0';
+	OPENSSL_cleanse(b64, sizeof(b64));
+	return true;
+}
+
+void credential_token_hash(const char *token, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+
+	EVP_Digest(token, strlen(token), md, &mdlen, EVP_sha256(), NULL);
+	for (unsigned int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+bool credential_authenticate(PGconn *db, const char *token, struct principal *out, struct err *e)
+{
+	char hash[65];
+
+	memset(out, 0, sizeof(*out));
+	if (token == NULL || token[0] == '\0' ||
+	    strnlen(token, CREDENTIAL_PRESENTED_MAX + 1) > CREDENTIAL_PRESENTED_MAX) {
+		err_set(e, ERR_UNAUTHENTICATED, "missing or malformed bearer token");
+		return false;
+	}
+	credential_token_hash(token, hash);
+	PGresult *r = store_credentials_by_hash(db, hash, e);
+	if (r == NULL)
+		return false;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		err_set(e, ERR_UNAUTHENTICATED, "unknown or revoked credential");
+		return false;
+	}
+	bool ok = sscanf(PQgetvalue(r, 0, 0), "%" SCNd64, &out->credential_id) == 1 &&
+	          credential_role_parse(PQgetvalue(r, 0, 2), &out->role);
+	if (ok) {
+		snprintf(out->name, sizeof(out->name), "%s", PQgetvalue(r, 0, 1));
+		snprintf(out->recipient, sizeof(out->recipient), "%s",
+		         PQgetisnull(r, 0, 3) ? "" : PQgetvalue(r, 0, 3));
+		snprintf(out->actor, sizeof(out->actor), "credential:%" PRId64, out->credential_id);
+	} else {
+		err_set(e, ERR_INTERNAL, "unreadable credential record");
+	}
+	PQclear(r);
+	return ok;
+}
+
+static bool valid_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > CREDENTIAL_NAME_MAX || s[0] == ' ' || s[n - 1] == ' ')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return false;
+	return true;
+}
+
+static bool valid_recipient(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > CREDENTIAL_RECIPIENT_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+static bool audit_credential(PGconn *db, const char *actor, const char *action, int64_t id,
+                             json_t *details, struct err *e)
+{
+	char object[48];
+	snprintf(object, sizeof(object), "credential:%" PRId64, id);
+	bool ok = details != NULL && audit_append(db, actor, action, object, details, e);
+	if (details == NULL)
+		err_set(e, ERR_INTERNAL, "out of memory");
+	json_decref(details);
+	return ok;
+}
+
+bool credential_add(PGconn *db, const char *actor, enum role role, const char *recipient,
+                    const char *name, char token_out[CREDENTIAL_TOKEN_LEN + 1], int64_t *id_out,
+                    struct err *e)
+{
+	char hash[65];
+	int64_t id = 0;
+
+	if (name == NULL || !valid_name(name)) {
+		err_set_field(e, ERR_INVALID, "name",
+		              "a credential name is 1 to %d printable ASCII characters, without "
+		              "leading or trailing spaces",
+		              CREDENTIAL_NAME_MAX);
+		return false;
+	}
+	if (role == ROLE_RECIPIENT && (recipient == NULL || !valid_recipient(recipient))) {
+		err_set_field(e, ERR_INVALID, "recipient",
+		              "the recipient role needs a recipient id (1 to %d letters, digits, "
+		              "'-', '_' or '.')",
+		              CREDENTIAL_RECIPIENT_MAX);
+		return false;
+	}
+	if (role != ROLE_RECIPIENT && recipient != NULL) {
+		err_set_field(e, ERR_INVALID, "recipient",
+		              "only the recipient role is bound to a recipient");
+		return false;
+	}
+	if (!credential_token_generate(token_out)) {
+		err_set(e, ERR_INTERNAL, "the random generator failed");
+		return false;
+	}
+	credential_token_hash(token_out, hash);
+	const char *role_name = credential_role_name(role);
+	if (!db_begin(db, e))
+		goto fail;
+	if (!store_credentials_insert(db, name, role_name, recipient, hash, actor, &id, e)) {
+		if (e->kind == ERR_CONFLICT) {
+			err_clear(e);
+			err_set_field(e, ERR_CONFLICT, "name",
+			              "an active credential is already named '%s'", name);
+		}
+		goto fail_tx;
+	}
+	json_t *details =
+	    json_pack("{s:s,s:s,s:s?}", "name", name, "role", role_name, "recipient", recipient);
+	if (!audit_credential(db, actor, "credential.add", id, details, e) || !db_commit(db, e))
+		goto fail_tx;
+	if (id_out != NULL)
+		*id_out = id;
+	return true;
+fail_tx:
+	db_rollback(db);
+fail:
+	OPENSSL_cleanse(token_out, CREDENTIAL_TOKEN_LEN + 1);
+	return false;
+}
+
+bool credential_revoke(PGconn *db, const char *actor, int64_t id, struct err *e)
+{
+	bool found = false, active = false;
+	char name[128];
+
+	if (!db_begin(db, e))
+		return false;
+	if (!store_credentials_lock(db, id, &found, &active, name, e))
+		goto fail;
+	if (!found) {
+		err_set(e, ERR_NOT_FOUND, "no credential %" PRId64, id);
+		goto fail;
+	}
+	if (!active) {
+		err_set(e, ERR_CONFLICT, "credential %" PRId64 " is already revoked", id);
+		goto fail;
+	}
+	json_t *details = json_pack("{s:s}", "name", name);
+	if (!store_credentials_revoke(db, id, actor, e) ||
+	    !audit_credential(db, actor, "credential.revoke", id, details, e) || !db_commit(db, e))
+		goto fail;
+	return true;
+fail:
+	db_rollback(db);
+	return false;
+}
+
+bool credential_revoke_name(PGconn *db, const char *actor, const char *name, int64_t *id_out,
+                            struct err *e)
+{
+	int64_t id = 0;
+	bool found = false;
+
+	if (name == NULL || !valid_name(name)) {
+		err_set_field(e, ERR_INVALID, "name", "not a valid credential name");
+		return false;
+	}
+	if (!store_credentials_active_by_name(db, name, &id, &found, e))
+		return false;
+	if (!found) {
+		err_set(e, ERR_NOT_FOUND, "no active credential is named '%s'", name);
+		return false;
+	}
+	if (id_out != NULL)
+		*id_out = id;
+	return credential_revoke(db, actor, id, e);
+}
+
+static json_t *nullable(const PGresult *r, int i, int col)
+{
+	return PQgetisnull(r, i, col) ? json_null() : json_string(PQgetvalue(r, i, col));
+}
+
+json_t *credential_list(PGconn *db, struct err *e)
+{
+	PGresult *r = store_credentials_list(db, e);
+	if (r == NULL)
+		return NULL;
+	json_t *out = json_array();
+	for (int i = 0; out != NULL && i < PQntuples(r); i++) {
+		json_t *c = json_pack("{s:I,s:s,s:s,s:o,s:s,s:s,s:o,s:o}", "id",
+		                      (json_int_t)strtoll(PQgetvalue(r, i, 0), NULL, 10), "name",
+		                      PQgetvalue(r, i, 1), "role", PQgetvalue(r, i, 2), "recipient",
+		                      nullable(r, i, 3), "created_at", PQgetvalue(r, i, 4),
+		                      "created_by", PQgetvalue(r, i, 5), "revoked_at",
+		                      nullable(r, i, 6), "revoked_by", nullable(r, i, 7));
+		if (c == NULL || json_array_append_new(out, c) != 0) {
+			json_decref(out);
+			out = NULL;
+		}
+	}
+	PQclear(r);
+	if (out == NULL)
+		err_set(e, ERR_INTERNAL, "out of memory listing credentials");
+	return out;
+}

@@ -1,0 +1,83 @@
+/* store_audit: the SQL of the audit trail; see store_audit.h. */
+#include "store_audit.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+
+/* Key of the transaction-level advisory lock serialising appends ("audit"). */
+#define STORE_AUDIT_LOCK_KEY "418430383476"
+
+#define AT_FORMAT "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'"
+
+bool store_audit_lock(PGconn *conn, struct err *e)
+{
+	const char *p[] = {STORE_AUDIT_LOCK_KEY};
+	PGresult *r = db_exec(conn, e, "SELECT pg_advisory_xact_lock($1::bigint)", 1, p);
+	if (r == NULL)
+		return false;
+	PQclear(r);
+	return true;
+}
+
+bool store_audit_head(PGconn *conn, int64_t *seq, char hash[65], char at[STORE_AUDIT_AT_MAX],
+                      struct err *e)
+{
+	/* clock_timestamp(), not now(): taken under the lock, so time follows seq. */
+	PGresult *r =
+	    db_exec(conn, e,
+	            "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', " AT_FORMAT "), "
+	            "h.seq, h.hash FROM (SELECT 1) AS one LEFT JOIN "
+	            "(SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS h "
+	            "ON true",
+	            0, NULL);
+	if (r == NULL)
+		return false;
+	snprintf(at, STORE_AUDIT_AT_MAX, "%s", PQgetvalue(r, 0, 0));
+	if (PQgetisnull(r, 0, 1)) {
+		*seq = 0;
+		hash[0] = '\0';
+	} else {
+		if (sscanf(PQgetvalue(r, 0, 1), "%" SCNd64, seq) != 1) {
+			PQclear(r);
+			err_set(e, ERR_INTERNAL, "unreadable audit sequence number");
+			return false;
+		}
+		snprintf(hash, 65, "%s", PQgetvalue(r, 0, 2));
+	}
+	PQclear(r);
+	return true;
+}
+
+bool store_audit_insert(PGconn *conn, int64_t seq, const char *at, const char *actor,
+                        const char *action, const char *object, const char *details_json,
+                        const char *prev_hash, const char *hash, struct err *e)
+{
+	char s[24];
+	snprintf(s, sizeof(s), "%" PRId64, seq);
+	const char *p[] = {s, at, actor, action, object, details_json, prev_hash, hash};
+	PGresult *r = db_exec(conn, e,
+	                      "INSERT INTO audit_events "
+	                      "(seq, at, actor, action, object, details, prev_hash, hash) "
+	                      "VALUES ($1::bigint, $2::timestamptz, $3, $4, $5, $6::json, $7, $8)",
+	                      8, p);
+	if (r == NULL)
+		return false;
+	PQclear(r);
+	return true;
+}
+
+PGresult *store_audit_page(PGconn *conn, int64_t after, int limit, struct err *e)
+{
+	char a[24], l[16];
+	snprintf(a, sizeof(a), "%" PRId64, after);
+	snprintf(l, sizeof(l), "%d", limit);
+	const char *p[] = {a, l};
+	return db_exec(conn, e,
+	               "SELECT seq, to_char(at AT TIME ZONE 'UTC', " AT_FORMAT "), actor, action, "
+	               "object, details::text, prev_hash, hash FROM audit_events "
+	               "WHERE seq > $1::bigint ORDER BY seq LIMIT $2::integer",
+	               2, p);
+}
