@@ -91,7 +91,8 @@ static void print_applied(const char *name, void *arg)
 static const char migrate_usage[] =
     "usage: deliberd migrate [--config FILE] [--migrations DIR]\n"
     "\n"
-    "Applies the pending migrations of DIR (default: the source tree's migrations/)\n"
+    "Applies the pending migrations of DIR (default: the configuration's\n"
+    "database.migrations_dir, itself defaulting to the source tree's migrations/)\n"
     "in order, each in its own transaction.  Refuses (exit 2) if an applied migration\n"
     "was changed or removed.  Ends with \"schema is current (N migrations)\".\n";
 
@@ -101,7 +102,7 @@ int cli_migrate(int argc, char **argv)
 	                                     {"migrations", required_argument, NULL, 'm'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
-	const char *config_path = NULL, *dir = migrate_default_dir();
+	const char *config_path = NULL, *dir = NULL;
 	int o;
 
 	optind = 0;
@@ -128,6 +129,10 @@ int cli_migrate(int argc, char **argv)
 	struct config *c = load_config("migrate", config_path);
 	if (c == NULL)
 		return CLI_ERROR;
+	if (dir == NULL)
+		dir = c->migrations_dir != NULL && c->migrations_dir[0] != '\0'
+		          ? c->migrations_dir
+		          : migrate_default_dir();
 	PGconn *db = connect_or_say("migrate", c);
 	int rc = CLI_ERROR;
 	if (db != NULL) {
