@@ -18,16 +18,16 @@
 
 enum terms_type {
 	TERMS_PSEUDONYM,    /* 1 to 10 digits */
-	TERMS_PERIOD,	    /* YYYYQn or YYYY-MM */
+	TERMS_PERIOD,       /* YYYYQn or YYYY-MM */
 	TERMS_YEAR_MONTH,   /* YYYY-MM */
-	TERMS_YEAR,	    /* YYYY */
-	TERMS_INT,	    /* optional '-', digits; range in the terms */
-	TERMS_DECIMAL,	    /* '.' decimal point (',' too with ';' delimiter) */
-	TERMS_YES_NO,	    /* Y or N */
-	TERMS_CLASS,	    /* closed list of class codes */
+	TERMS_YEAR,         /* YYYY */
+	TERMS_INT,          /* optional '-', digits; range in the terms */
+	TERMS_DECIMAL,      /* '.' decimal point (',' too with ';' delimiter) */
+	TERMS_YES_NO,       /* Y or N */
+	TERMS_CLASS,        /* closed list of class codes */
 	TERMS_AMOUNT_CLASS, /* closed list of amount class codes */
-	TERMS_CODE,	    /* closed list or declared pattern */
-	TERMS_TEXT,	    /* free text, bounded length */
+	TERMS_CODE,         /* closed list or declared pattern */
+	TERMS_TEXT,         /* free text, bounded length */
 	TERMS_TYPE_COUNT
 };
 
@@ -37,7 +37,7 @@ struct terms_variable {
 	char *source;  /* ksz, naric */
 	char *label;   /* label in the deliberation's language */
 	enum terms_type type;
-	bool required;	  /* person_id and reference_period */
+	bool required;    /* person_id and reference_period */
 	bool provisional; /* its list/pattern is a stand-in for the official nomenclature */
 	/* class, amount_class, code: a closed list (sorted, unique) and/or a pattern */
 	char **values;
@@ -62,7 +62,7 @@ struct terms_cap {
 struct terms_group {
 	char *code; /* naric, flemish_diploma, foreign_born */
 	char *description;
-	int64_t population; /* estimate, 0 if unknown */
+	int64_t population;     /* estimate, 0 if unknown */
 	struct terms_cap *caps; /* phases with no entry are uncapped */
 	size_t ncaps;
 };
@@ -77,7 +77,7 @@ struct terms_phase {
 /* The terms of one version: what was permitted while it was in force. */
 struct terms_body {
 	int32_t retention_until; /* YYYYMMDD: destruction due from the next day */
-	char **recipients;	 /* recipient ids */
+	char **recipients;       /* recipient ids */
 	size_t nrecipients;
 	struct terms_group *groups;
 	size_t ngroups;
@@ -88,12 +88,12 @@ struct terms_body {
 };
 
 struct terms_version {
-	int number;		/* 1 = original, 2.. = amendments */
-	int32_t decided_on;	/* YYYYMMDD */
-	int32_t in_force_from;	/* YYYYMMDD */
+	int number;            /* 1 = original, 2.. = amendments */
+	int32_t decided_on;    /* YYYYMMDD */
+	int32_t in_force_from; /* YYYYMMDD */
 	char *summary;
-	char *source_sha256;	/* hex of the source document, "" if not known */
-	bool on_record;		/* false: the terms of this version are not known */
+	char *source_sha256;    /* hex of the source document, "" if not known */
+	bool on_record;         /* false: the terms of this version are not known */
 	struct terms_body body; /* empty unless on_record */
 };
 
@@ -120,10 +120,10 @@ struct terms_deliberation {
 
 /* Parses a deliberation file.  On error returns NULL and names file, line and field. */
 struct terms_deliberation *terms_load_file(const char *path, struct err *e)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* The same from a string (used by the API, tests and fuzzers). */
 struct terms_deliberation *terms_load_string(const char *text, const char *name, struct err *e)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 void terms_free(struct terms_deliberation *d);
 
 /* The version in force on date (YYYYMMDD): latest in_force_from <= date; NULL if none. */
@@ -141,5 +141,29 @@ bool terms_type_parse(const char *name, enum terms_type *out);
 /* Dates: "YYYY-MM-DD" <-> YYYYMMDD; false on anything not a real calendar date. */
 bool terms_date_parse(const char *s, int32_t *out);
 void terms_date_format(int32_t date, char out[11]);
+
+/* Added by the terms module (additive to the interface above). */
+
+/* Largest deliberation file or string accepted (docs/deliberation-format.md). */
+#define TERMS_MAX_BYTES (4u * 1024u * 1024u)
+
+/* Months: "YYYY-MM" <-> YYYYMM (min_month); false on anything else. */
+bool terms_month_parse(const char *s, int32_t *out);
+void terms_month_format(int32_t month, char out[8]);
+
+const struct terms_version *terms_find_version(const struct terms_deliberation *d, int number);
+const struct terms_recipient *terms_find_recipient(const struct terms_deliberation *d,
+                                                   const char *id);
+/* Does the phase allow this destination (recipient_premises, secure_room)? */
+bool terms_phase_allows(const struct terms_phase *p, const char *destination);
+/* Is value in the variable's closed list (binary search of the sorted values)? */
+bool terms_value_listed(const struct terms_variable *v, const char *value);
+
+/* Builds and checks a model from a parsed libconfig tree whose root holds the one
+ * key `deliberation` (terms_build.c; terms_json.c converts JSON into such a tree).
+ * name is the file name for messages, NULL for JSON. */
+struct config_setting_t;
+struct terms_deliberation *terms_build(const struct config_setting_t *root, const char *name,
+                                       struct err *e) __attribute__((warn_unused_result));
 
 #endif
