@@ -6,7 +6,10 @@
 #ifndef DELIBERD_REGISTRY_H
 #define DELIBERD_REGISTRY_H
 
+#include <jansson.h>
 #include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "terms.h"
@@ -14,6 +17,73 @@
 /* Rebuilds the whole deliberation (all versions, terms of those on record) from
  * the registry; ERR_NOT_FOUND if the reference ("21/128") is unknown. */
 struct terms_deliberation *registry_load(PGconn *db, const char *reference, struct err *e)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
+
+/* "21/128" or its URL form "21-128" into "21/128"; ERR_INVALID (field "reference")
+ * for anything else. */
+bool registry_reference_parse(const char *text, char out[32], struct err *e)
+    __attribute__((warn_unused_result));
+/* "21/128" -> "21-128" (for URLs). */
+void registry_reference_url(const char *reference, char out[32]);
+
+enum registry_mode {
+	REGISTRY_IMPORT, /* any: new deliberation, new versions, or nothing new */
+	REGISTRY_CREATE, /* the deliberation must not exist yet (ERR_CONFLICT) */
+	REGISTRY_AMEND,  /* it must exist and exactly one version must be new */
+};
+
+struct registry_result {
+	bool changed;            /* something was recorded (false: "unchanged") */
+	bool created;            /* the deliberation was new */
+	int first_new, last_new; /* numbers of the versions recorded now; 0 if none */
+	int recipients_added;
+	/* recipients the model describes that are registered with other details: the
+	 * registered details are kept (comma-separated "id (field, field)"), "" if none */
+	char kept_recipients[256];
+};
+
+/* Records what the model adds to the registry, in one transaction with its audit
+ * events.  Recorded versions are compared field by field with the model's: any
+ * difference refuses the whole model (ERR_CONFLICT naming version and fields).  The
+ * same model twice changes nothing and writes no event.  New versions must continue
+ * the numbering with a later in_force_from.  Recipients the model describes are
+ * created if absent.  actor: "cli:<user>" or "credential:<id>". */
+bool registry_record(PGconn *db, const struct terms_deliberation *d, enum registry_mode mode,
+                     const char *actor, struct registry_result *out, struct err *e)
+    __attribute__((warn_unused_result));
+
+/* Records one amendment given as the JSON of one version (terms_json_version's
+ * shape, "reference" optional): its number must be the next (ERR_CONFLICT if taken),
+ * its in_force_from after the previous version's; the recipients it names must be
+ * registered.  The deliberation's rules apply as for a file. */
+bool registry_amend_json(PGconn *db, const char *reference, const json_t *version,
+                         const char *actor, struct registry_result *out, struct err *e)
+    __attribute__((warn_unused_result));
+
+/* JSON views.  All return a new reference or NULL with e set. */
+/* [{reference, chamber, title, versions, latest_version, latest_in_force_from}];
+ * recipient non-NULL: only deliberations naming it in some version. */
+json_t *registry_list(PGconn *db, const char *recipient, struct err *e);
+/* Header plus the version list (as registry_versions). */
+json_t *registry_get(PGconn *db, const char *reference, struct err *e);
+/* [{version, decided_on, in_force_from, recorded_at, recorded_by, summary,
+ * source_sha256, terms_on_record, retention_until, terms_sha256}] by number. */
+json_t *registry_versions(PGconn *db, const char *reference, struct err *e);
+/* The terms in force on date: {reference, version, decided_on, in_force_from,
+ * terms_on_record, retention_until, summary, recipients, groups, phases, variables,
+ * terms_sha256}; ERR_NOT_FOUND "no version of R was in force on D" when none. */
+json_t *registry_terms(PGconn *db, const char *reference, int32_t date, struct err *e);
+/* The ODRL policy of the version in force on date. */
+json_t *registry_odrl(PGconn *db, const char *reference, int32_t date, struct err *e);
+/* May this recipient see the deliberation (named by some version)? */
+bool registry_names_recipient(PGconn *db, const char *reference, const char *recipient, bool *named,
+                              struct err *e) __attribute__((warn_unused_result));
+
+/* Recipients.  The webhook secret is stored but never returned. */
+bool registry_recipient_create(PGconn *db, const struct terms_recipient *r, const char *webhook_url,
+                               const char *webhook_secret, const char *actor, struct err *e)
+    __attribute__((warn_unused_result));
+/* {id, name, organisation, contact, webhook_url, webhook_secret_set, created_at}. */
+json_t *registry_recipient_get(PGconn *db, const char *id, struct err *e);
 
 #endif

@@ -1,0 +1,96 @@
+/*
+ * routes_recipients: /v1/recipients.  Governance registers recipients (with the
+ * webhook that retention notices go to); every role reads them, except that a
+ * recipient credential sees only its own recipient (404 for the others).  The
+ * webhook secret is write-only.
+ */
+#include <string.h>
+
+#include "registry.h"
+#include "route.h"
+
+/* A string member: absent is allowed unless required; present must be a string of at
+ * most max bytes.  Sets *out (NULL when absent). */
+static bool member_string(json_t *body, const char *key, bool required, size_t max,
+                          const char **out, struct err *e)
+{
+	json_t *v = json_object_get(body, key);
+	*out = NULL;
+	if (v == NULL || json_is_null(v)) {
+		if (required)
+			err_set_field(e, ERR_INVALID, key, "%s is required", key);
+		return !required;
+	}
+	if (!json_is_string(v)) {
+		err_set_field(e, ERR_INVALID, key, "%s must be a string", key);
+		return false;
+	}
+	if (json_string_length(v) > max) {
+		err_set_field(e, ERR_INVALID, key, "%s is longer than %zu bytes", key, max);
+		return false;
+	}
+	if (strlen(json_string_value(v)) != json_string_length(v)) {
+		err_set_field(e, ERR_INVALID, key, "%s contains a NUL character", key);
+		return false;
+	}
+	*out = json_string_value(v);
+	return true;
+}
+
+static void recipients_create(struct http_ctx *ctx, struct err *e)
+{
+	json_t *body = http_body_json(ctx, e);
+	if (body == NULL)
+		return;
+	static const char *const known[] = {"id",      "name",        "organisation",
+	                                    "contact", "webhook_url", "webhook_secret"};
+	const char *key;
+	json_t *val;
+	json_object_foreach(body, key, val)
+	{
+		bool ok = false;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			ok = ok || strcmp(key, known[i]) == 0;
+		if (!ok) {
+			err_set_field(e, ERR_INVALID, "body", "unknown member '%.40s'", key);
+			json_decref(body);
+			return;
+		}
+	}
+	const char *id, *name, *org, *contact, *url, *secret;
+	if (member_string(body, "id", true, 64, &id, e) &&
+	    member_string(body, "name", true, 512, &name, e) &&
+	    member_string(body, "organisation", false, 512, &org, e) &&
+	    member_string(body, "contact", false, 512, &contact, e) &&
+	    member_string(body, "webhook_url", false, 2048, &url, e) &&
+	    member_string(body, "webhook_secret", false, 256, &secret, e)) {
+		struct terms_recipient r = {
+		    .id = (char *)id,
+		    .name = (char *)name,
+		    .organisation = (char *)org,
+		    .contact = (char *)contact,
+		};
+		if (registry_recipient_create(ctx->db, &r, url, secret, ctx->who->actor, e)) {
+			ctx->body = registry_recipient_get(ctx->db, id, e);
+			ctx->status = 201;
+		}
+	}
+	json_decref(body);
+}
+
+static void recipients_get(struct http_ctx *ctx, struct err *e)
+{
+	const char *id = ctx->nparams > 0 ? ctx->params[0] : "";
+	if (ctx->who != NULL && ctx->who->role == ROLE_RECIPIENT &&
+	    strcmp(ctx->who->recipient, id) != 0) {
+		err_set_field(e, ERR_NOT_FOUND, "id", "no such recipient");
+		return;
+	}
+	ctx->body = registry_recipient_get(ctx->db, id, e);
+}
+
+const struct route routes_recipients[] = {
+    {"POST", "/v1/recipients", ROLE_GOVERNANCE, recipients_create, "recipients_create"},
+    {"GET", "/v1/recipients/{id}", ROLE_ANY, recipients_get, "recipients_get"},
+    {NULL, NULL, 0, NULL, NULL},
+};

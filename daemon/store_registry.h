@@ -1,0 +1,95 @@
+/*
+ * store_registry: all SQL of the deliberation registry (migrations/0002_registry.sql):
+ * deliberations, their immutable versions with canonical terms JSON and normalized
+ * term rows, and recipients.  Callers own transactions; nothing here audits.
+ */
+#ifndef DELIBERD_STORE_REGISTRY_H
+#define DELIBERD_STORE_REGISTRY_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "terms.h"
+
+/* One recorded version, as stored. */
+struct store_version {
+	int number;
+	int32_t decided_on;    /* YYYYMMDD */
+	int32_t in_force_from; /* YYYYMMDD */
+	char recorded_at[40];  /* RFC 3339, UTC */
+	char *recorded_by;
+	char *summary;
+	char *source_sha256; /* "" if not known */
+	bool on_record;
+	int32_t retention_until; /* YYYYMMDD, 0 when not on record */
+	char *terms_json;        /* canonical JSON, byte-exact */
+	char terms_sha256[65];
+};
+
+struct store_recipient {
+	char *id;
+	char *name;
+	char *organisation;
+	char *contact;
+	char *webhook_url;    /* NULL: none */
+	char *webhook_secret; /* NULL: none; never serve it */
+	char created_at[40];
+};
+
+/* Header of a deliberation as JSON {reference, chamber, title, purpose, legal_basis,
+ * duties, recorded_at, recorded_by}; ERR_NOT_FOUND if unknown.  With lock, the row is
+ * locked until the end of the caller's transaction (serialises amendments). */
+json_t *store_registry_deliberation_get(PGconn *db, const char *reference, bool lock, struct err *e)
+    __attribute__((warn_unused_result));
+bool store_registry_deliberation_insert(PGconn *db, const struct terms_deliberation *d,
+                                        const char *actor, struct err *e)
+    __attribute__((warn_unused_result));
+/* Deliberations as a JSON array ordered by reference, each {reference, chamber, title,
+ * versions, latest_version, latest_in_force_from}; with recipient non-NULL only those
+ * naming it in some version. */
+json_t *store_registry_deliberation_list(PGconn *db, const char *recipient, struct err *e)
+    __attribute__((warn_unused_result));
+/* Does any version of the deliberation name this recipient? */
+bool store_registry_names_recipient(PGconn *db, const char *reference, const char *recipient,
+                                    bool *named, struct err *e) __attribute__((warn_unused_result));
+
+/* The recipients the deliberation describes, in recorded order, with their registered
+ * details: [{id, name, organisation, contact}]. */
+json_t *store_registry_deliberation_recipients(PGconn *db, const char *reference, struct err *e)
+    __attribute__((warn_unused_result));
+/* Adds a recipient (which must exist) to the deliberation's list. */
+bool store_registry_link_recipient(PGconn *db, const char *reference, const char *recipient,
+                                   struct err *e) __attribute__((warn_unused_result));
+
+/* All versions of a deliberation, by number; *n = 0 if none (or unknown). */
+bool store_registry_versions(PGconn *db, const char *reference, struct store_version **out,
+                             size_t *n, struct err *e) __attribute__((warn_unused_result));
+void store_registry_versions_free(struct store_version *v, size_t n);
+/* Records one version: its row with the canonical JSON and hash, and the normalized
+ * rows of its terms (when on record).  The recipients it names must exist. */
+bool store_registry_version_insert(PGconn *db, const char *reference, const struct terms_version *v,
+                                   const char *terms_json, const char *terms_sha256,
+                                   const char *actor, struct err *e)
+    __attribute__((warn_unused_result));
+
+/* retention_until of the version in force on date (YYYYMMDD): *until = YYYYMMDD, or 0
+ * when that version's terms are not on record; ERR_NOT_FOUND when no version was in
+ * force on that date (or the reference is unknown). */
+bool store_registry_retention_at(PGconn *db, const char *reference, int32_t date, int32_t *until,
+                                 struct err *e) __attribute__((warn_unused_result));
+
+/* *found = false when absent (not an error). */
+bool store_registry_recipient_get(PGconn *db, const char *id, struct store_recipient *out,
+                                  bool *found, struct err *e) __attribute__((warn_unused_result));
+void store_registry_recipient_free(struct store_recipient *r);
+/* Inserts; ERR_CONFLICT if the id exists.  url/secret may be NULL. */
+bool store_registry_recipient_insert(PGconn *db, const struct terms_recipient *r,
+                                     const char *webhook_url, const char *webhook_secret,
+                                     const char *actor, struct err *e)
+    __attribute__((warn_unused_result));
+
+#endif
