@@ -1,0 +1,288 @@
+/*
+ * cli_retention: `deliberd retention run` runs one scheduler round, as if it
+ * were --at (governance staff use --dry-run to see what a date will bring;
+ * tests use --at to get there), and `deliberd retention webhook` sets where
+ * governance receives escalations.
+ */
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "retention.h"
+
+#define SECRET_FILE_MAX 4096
+
+static const char retention_usage[] =
+    "usage: deliberd retention run [--at TIMESTAMP] [--dry-run] [--format text|json]\n"
+    "                              [--config FILE]\n"
+    "       deliberd retention webhook --url URL --secret-file FILE [--config FILE]\n"
+    "\n"
+    "run      one scheduler round: order destruction of deliveries whose retention\n"
+    "         deadline has passed, cancel orders an amendment postponed, escalate\n"
+    "         overdue orders, record reminders.  --at runs it as if it were that\n"
+    "         instant (RFC 3339 with a zone, e.g. 2031-02-01T00:00:00+01:00);\n"
+    "         --dry-run prints what it would do and changes nothing.\n"
+    "webhook  where governance receives escalations (HTTPS; the secret file holds\n"
+    "         the HMAC key, 16 to 1024 bytes, one line).\n"
+    "\n"
+    "exit status: 0 done, 2 could not (bad arguments, no database)\n";
+
+static void cli_actor(char *out, size_t size)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	char user[64];
+	if (pw != NULL && pw->pw_name != NULL)
+		snprintf(user, sizeof(user), "%s", pw->pw_name);
+	else
+		snprintf(user, sizeof(user), "uid%u", (unsigned)geteuid());
+	for (char *p = user; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
+			*p = '?';
+	snprintf(out, size, "cli:%s", user);
+}
+
+static PGconn *open_db(const struct config *c)
+{
+	struct err e = {0};
+	PGconn *db = db_connect(c, &e);
+	if (db != NULL && !db_schema_current(db, c->migrations_dir, &e)) {
+		db_close(db);
+		db = NULL;
+	}
+	if (db == NULL)
+		fprintf(stderr, "deliberd retention: %s\n", e.message);
+	return db;
+}
+
+static void print_ids(const json_t *ids)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(ids, i, v)
+	    printf("%s%" JSON_INTEGER_FORMAT, i > 0 ? ", " : "", json_integer_value(v));
+}
+
+static const char *s_(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s != NULL ? s : "-";
+}
+
+static void print_text(const json_t *r)
+{
+	bool dry = json_is_true(json_object_get(r, "dry_run"));
+	printf("retention round as of %s%s\n", s_(r, "at"),
+	       dry ? " (dry run: nothing was changed)" : "");
+	if (json_is_true(json_object_get(r, "skipped"))) {
+		printf("skipped: another deliberd process is running a round\n");
+		return;
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(r, "cancelled"), i, v) printf(
+	    "%s order %" JSON_INTEGER_FORMAT " (%s, %s): %s\n", dry ? "would cancel" : "cancelled",
+	    json_integer_value(json_object_get(v, "order")), s_(v, "deliberation"),
+	    s_(v, "recipient"), s_(v, "reason"));
+	json_array_foreach(json_object_get(r, "ordered"), i, v)
+	{
+		if (dry)
+			printf("would order destruction");
+		else
+			printf("ordered destruction (order %" JSON_INTEGER_FORMAT ")",
+			       json_integer_value(json_object_get(v, "order")));
+		printf(" of %s deliveries to %s: ", s_(v, "deliberation"), s_(v, "recipient"));
+		print_ids(json_object_get(v, "deliveries"));
+		printf(" (%s %s, due %s)\n", s_(v, "trigger"), s_(v, "retention_until"),
+		       s_(v, "due_at"));
+	}
+	json_array_foreach(json_object_get(r, "escalated"), i, v) printf(
+	    "%s order %" JSON_INTEGER_FORMAT " (%s, %s): %" JSON_INTEGER_FORMAT " days after due\n",
+	    dry ? "would escalate" : "escalated", json_integer_value(json_object_get(v, "order")),
+	    s_(v, "deliberation"), s_(v, "recipient"),
+	    json_integer_value(json_object_get(v, "days_late")));
+	json_array_foreach(json_object_get(r, "reminders"), i, v)
+	    printf("%s %s (%s): %s, %" JSON_INTEGER_FORMAT " days to go\n",
+	           dry ? "would remind (unless already reminded)" : "reminded", s_(v, "recipient"),
+	           s_(v, "deliberation"), s_(v, "kind"),
+	           json_integer_value(json_object_get(v, "days_left")));
+	if (json_array_size(json_object_get(r, "cancelled")) +
+	        json_array_size(json_object_get(r, "ordered")) +
+	        json_array_size(json_object_get(r, "escalated")) +
+	        json_array_size(json_object_get(r, "reminders")) ==
+	    0)
+		printf("nothing to do\n");
+}
+
+static int retention_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"at", required_argument, NULL, 'a'},     {"dry-run", no_argument, NULL, 'n'},
+	    {"format", required_argument, NULL, 'f'}, {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	};
+	const char *at = NULL, *format = "text", *config_path = NULL;
+	bool dry = false;
+	int o;
+	optind = 0;
+	while ((o = getopt_long(argc, argv, "a:nf:c:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'a':
+			at = optarg;
+			break;
+		case 'n':
+			dry = true;
+			break;
+		case 'f':
+			format = optarg;
+			break;
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'h':
+			fputs(retention_usage, stdout);
+			return CLI_OK;
+		default:
+			fputs(retention_usage, stderr);
+			return CLI_ERROR;
+		}
+	}
+	if (optind != argc || (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)) {
+		fputs(retention_usage, stderr);
+		return CLI_ERROR;
+	}
+	int64_t now = clock_now();
+	if (at != NULL && !clock_parse(at, &now)) {
+		fprintf(stderr,
+		        "deliberd retention run: --at must be an RFC 3339 timestamp with a zone, "
+		        "e.g. 2031-02-01T00:00:00+01:00\n");
+		return CLI_ERROR;
+	}
+	struct err e = {0};
+	struct config *c = config_path != NULL ? config_load(config_path, &e) : config_default();
+	if (c == NULL) {
+		fprintf(stderr, "deliberd retention run: %s\n", e.message);
+		return CLI_ERROR;
+	}
+	log_setup(LOG_LEVEL_WARN, LOG_FORMAT_TEXT);
+	PGconn *db = open_db(c);
+	if (db == NULL) {
+		config_unref(c);
+		return CLI_ERROR;
+	}
+	char actor[96];
+	cli_actor(actor, sizeof(actor));
+	json_t *report = NULL;
+	bool ok = retention_round(db, c, now, actor, dry, true, &report, &e);
+	if (!ok) {
+		fprintf(stderr, "deliberd retention run: %s\n", e.message);
+	} else if (strcmp(format, "json") == 0) {
+		char *text = json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS);
+		if (text != NULL)
+			printf("%s\n", text);
+		free(text);
+	} else {
+		print_text(report);
+	}
+	bool skipped = ok && json_is_true(json_object_get(report, "skipped"));
+	json_decref(report);
+	db_close(db);
+	config_unref(c);
+	return ok && !skipped ? CLI_OK : CLI_ERROR;
+}
+
+/* Reads the first line of a small file (the secret), without its newline. */
+static bool read_secret(const char *path, char *out, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	bool ok = fgets(out, (int)size, f) != NULL;
+	fclose(f);
+	if (ok)
+		out[strcspn(out, "\r\n")] = '\0';
+	return ok;
+}
+
+static int retention_webhook(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"url", required_argument, NULL, 'u'},
+	    {"secret-file", required_argument, NULL, 's'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *url = NULL, *secret_file = NULL, *config_path = NULL;
+	int o;
+	optind = 0;
+	while ((o = getopt_long(argc, argv, "u:s:c:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'u':
+			url = optarg;
+			break;
+		case 's':
+			secret_file = optarg;
+			break;
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'h':
+			fputs(retention_usage, stdout);
+			return CLI_OK;
+		default:
+			fputs(retention_usage, stderr);
+			return CLI_ERROR;
+		}
+	}
+	if (optind != argc || url == NULL || secret_file == NULL) {
+		fputs(retention_usage, stderr);
+		return CLI_ERROR;
+	}
+	char secret[SECRET_FILE_MAX];
+	if (!read_secret(secret_file, secret, sizeof(secret))) {
+		fprintf(stderr, "deliberd retention webhook: cannot read %s\n", secret_file);
+		return CLI_ERROR;
+	}
+	struct err e = {0};
+	struct config *c = config_path != NULL ? config_load(config_path, &e) : config_default();
+	if (c == NULL) {
+		fprintf(stderr, "deliberd retention webhook: %s\n", e.message);
+		return CLI_ERROR;
+	}
+	log_setup(LOG_LEVEL_WARN, LOG_FORMAT_TEXT);
+	PGconn *db = open_db(c);
+	char actor[96];
+	cli_actor(actor, sizeof(actor));
+	bool ok = db != NULL && retention_set_governance_webhook(db, url, secret, actor, &e);
+	if (db != NULL && !ok)
+		fprintf(stderr, "deliberd retention webhook: %s\n", e.message);
+	else if (ok)
+		printf("governance webhook set to %s\n", url);
+	explicit_bzero(secret, sizeof(secret));
+	db_close(db);
+	config_unref(c);
+	return ok ? CLI_OK : CLI_ERROR;
+}
+
+int cli_retention(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(retention_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLI_ERROR : CLI_OK;
+	}
+	if (strcmp(argv[1], "run") == 0)
+		return retention_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "webhook") == 0)
+		return retention_webhook(argc - 1, argv + 1);
+	fprintf(stderr, "deliberd retention: unknown action '%s'\n", argv[1]);
+	fputs(retention_usage, stderr);
+	return CLI_ERROR;
+}
