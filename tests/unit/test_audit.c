@@ -19,6 +19,7 @@
 #include "audit.h"
 #include "config.h"
 #include "db.h"
+#include "log.h"
 #include "migrate.h"
 #include "testdb.h"
 
@@ -216,20 +217,12 @@ static void test_tamper(void **state)
 	struct fixture *f = *state;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char name[32];
-		snprintf(name, sizeof(name), "tamper%zu", i);
-		struct fixture g = {strdup(testdb_create(name)), f->config, NULL};
-		struct err e = {0};
-		g.db = db_connect(f->config, &e);
-		assert_non_null(g.db);
-		assert_true(migrate_apply(g.db, migrate_default_dir(), NULL, NULL, NULL, NULL, &e));
-		append_n(g.db, 8);
-		verify_expect(g.db, true, 8, 0);
-		testdb_sql(g.db, cases[i].sql);
-		verify_expect(g.db, false, 0, cases[i].bad);
-		db_close(g.db);
-		testdb_drop(g.dbname);
-		free(g.dbname);
+		/* a fresh trail for each case (a superuser may truncate) */
+		testdb_sql(f->db, "TRUNCATE audit_events");
+		append_n(f->db, 8);
+		verify_expect(f->db, true, 8, 0);
+		testdb_sql(f->db, cases[i].sql);
+		verify_expect(f->db, false, 0, cases[i].bad);
 	}
 }
 
@@ -312,6 +305,7 @@ static void test_concurrent_appenders(void **state)
 
 int main(void)
 {
+	log_setup(LOG_LEVEL_WARN, LOG_FORMAT_TEXT);
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_vector),
 	    cmocka_unit_test_setup_teardown(test_append_verify_list, setup, teardown),

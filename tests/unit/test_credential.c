@@ -19,6 +19,7 @@
 #include "config.h"
 #include "credential.h"
 #include "db.h"
+#include "log.h"
 #include "migrate.h"
 #include "testdb.h"
 
@@ -286,6 +287,7 @@ static void test_audit_failure_rolls_back(void **state)
 
 int main(void)
 {
+	log_setup(LOG_LEVEL_WARN, LOG_FORMAT_TEXT);
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_token_format),
 	    cmocka_unit_test(test_token_hash),

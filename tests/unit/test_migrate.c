@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "log.h"
 #include "migrate.h"
 #include "testdb.h"
 
@@ -348,6 +349,7 @@ static void test_shipped_migrations(void **state)
 
 int main(void)
 {
+	log_setup(LOG_LEVEL_WARN, LOG_FORMAT_TEXT);
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_apply_then_noop, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_changed_refused, setup, teardown),
