@@ -22,6 +22,7 @@
 #include "db.h"
 #include "log.h"
 #include "outbox.h"
+#include "retention.h"
 #include "store_retention.h"
 
 #define NAME_MAX_LEN 200
@@ -462,6 +463,8 @@ static bool confirm_txn(PGconn *db, const struct config *c, const struct certs_s
 		     audit_append(db, actor, "destruction.confirmed", object, details, e);
 		json_decref(details);
 	}
+	if (ok)
+		retention_failpoint("confirm.recorded");
 	json_t *parties = ok ? store_retention_parties(db, deliberation, recipient, e) : NULL;
 	ok = ok && parties != NULL && new_certificate_id(cid, e);
 	const char *key_id = certs_signer_key_id(signer);
@@ -493,6 +496,8 @@ static bool confirm_txn(PGconn *db, const struct config *c, const struct certs_s
 		                                    .issued_at = at};
 		ok = store_retention_record_signer(db, key_id, certs_signer_cert_pem(signer), e) &&
 		     store_retention_insert_certificate(db, &row, e);
+		if (ok)
+			retention_failpoint("certificate.stored");
 	} else if (ok) {
 		err_set(e, ERR_INTERNAL, "out of memory");
 		ok = false;
@@ -561,6 +566,7 @@ json_t *destruction_confirm(PGconn *db, const struct config *c, const char *reci
 		json_decref(cert);
 		return NULL;
 	}
+	retention_failpoint("certificate.committed");
 	log_info("retention: destruction order %" PRId64 " confirmed by %s; certificate %s issued",
 	         id, recipient, json_string_value(json_object_get(cert, "id")));
 	json_t *order = store_retention_order(db, id, recipient, c->grace_days, false, e);

@@ -10,6 +10,7 @@
 #include "retention.h"
 
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +240,8 @@ static bool step_orders(PGconn *db, const char *now, const char *actor, bool dry
 		}
 		int64_t id = 0;
 		bool step = in_txn(db, e) && order_create(db, &o, ids, &id, e);
+		if (step)
+			retention_failpoint("round.ordered");
 		if (!end_txn(db, step, e)) {
 			json_decref(item);
 			if (item_failed("order", e))
@@ -254,6 +257,7 @@ static bool step_orders(PGconn *db, const char *now, const char *actor, bool dry
 		                    "Destruction orders created");
 		json_object_set_new(item, "order", json_integer(id));
 		json_array_append_new(out, item);
+		retention_failpoint("round.committed");
 	}
 	json_decref(plan);
 	return ok;
@@ -435,6 +439,15 @@ static bool step_reminders(PGconn *db, const struct config *c, const char *now, 
 	json_decref(before);
 	json_decref(after);
 	return ok;
+}
+
+void retention_failpoint(const char *name)
+{
+	const char *fp = getenv("DELIBERD_FAILPOINT");
+	if (fp != NULL && strcmp(fp, name) == 0) {
+		log_warn("failpoint %s: the process kills itself (test hook)", name);
+		raise(SIGKILL);
+	}
 }
 
 /* Takes the round lock, waiting for another process's round when asked. */

@@ -55,6 +55,12 @@ bool retention_set_governance_webhook(PGconn *db, const char *url, const char *s
  * c->retention_interval_seconds on base (skipping when another process holds
  * the round lock), drives the outbox, and adds the retention metrics.  Returns
  * NULL only when it could not start at all (logged). */
+/* Test hook: when the environment variable DELIBERD_FAILPOINT equals name, the
+ * process kills itself with SIGKILL here (crash-safety tests stop it at exact
+ * steps: round.ordered, round.committed, confirm.recorded, certificate.stored,
+ * certificate.committed).  Does nothing otherwise. */
+void retention_failpoint(const char *name);
+
 struct retention_service *retention_setup(struct event_base *base, const struct config *c);
 void retention_stop(struct retention_service *s);
 
