@@ -109,10 +109,13 @@ static void print_text(const json_t *r)
 	    s_(v, "deliberation"), s_(v, "recipient"),
 	    json_integer_value(json_object_get(v, "days_late")));
 	json_array_foreach(json_object_get(r, "reminders"), i, v)
-	    printf("%s %s (%s): %s, %" JSON_INTEGER_FORMAT " days to go\n",
-	           dry ? "would remind (unless already reminded)" : "reminded", s_(v, "recipient"),
-	           s_(v, "deliberation"), s_(v, "kind"),
-	           json_integer_value(json_object_get(v, "days_left")));
+	{
+		json_int_t left = json_integer_value(json_object_get(v, "days_left"));
+		printf("%s %s (%s): %s, %" JSON_INTEGER_FORMAT " days %s\n",
+		       dry ? "would remind (unless already reminded)" : "reminded",
+		       s_(v, "recipient"), s_(v, "deliberation"), s_(v, "kind"),
+		       left < 0 ? -left : left, left < 0 ? "late" : "to go");
+	}
 	if (json_array_size(json_object_get(r, "cancelled")) +
 	        json_array_size(json_object_get(r, "ordered")) +
 	        json_array_size(json_object_get(r, "escalated")) +
