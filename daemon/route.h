@@ -32,7 +32,7 @@ struct principal {
 	enum role role;
 	char name[128];
 	char recipient[64]; /* for ROLE_RECIPIENT, else "" */
-	char actor[48];	    /* "credential:<id>", for audit events */
+	char actor[48];     /* "credential:<id>", for audit events */
 };
 
 #define ROUTE_MAX_PARAMS 4
@@ -41,13 +41,13 @@ struct principal {
 struct http_ctx {
 	struct evhttp_request *req;
 	const struct config *config;
-	PGconn *db;			/* this worker's connection, checked before the call */
-	const struct principal *who;	/* NULL on public routes */
+	PGconn *db;                  /* this worker's connection, checked before the call */
+	const struct principal *who; /* NULL on public routes */
 	const char *params[ROUTE_MAX_PARAMS]; /* path captures, URL-decoded */
 	size_t nparams;
 	/* response: a JSON body (default), or raw bytes with a content type */
-	int status; /* default 200 */
-	json_t *body;
+	int status;   /* default 200 */
+	json_t *body; /* a reference the server takes over and frees */
 	struct evbuffer *raw;
 	const char *content_type;
 };
@@ -57,16 +57,37 @@ typedef void (*route_fn)(struct http_ctx *ctx, struct err *e);
 struct route {
 	const char *method;  /* "GET", "POST" */
 	const char *pattern; /* "/v1/deliberations/{ref}/terms": {x} captures one segment */
-	unsigned roles;	     /* ROLE_* mask allowed; ROLE_PUBLIC for none */
+	unsigned roles;      /* ROLE_* mask allowed; ROLE_PUBLIC for none */
 	route_fn fn;
 	const char *name; /* metrics label, e.g. "deliberations_terms" */
 };
 
-/* Query parameter, URL-decoded; NULL when absent. */
+/* Query parameter, URL-decoded; NULL when absent.  (A malformed query string is
+ * refused with 400 before the handler runs.) */
 const char *http_query(struct http_ctx *ctx, const char *name);
-/* The request body parsed as a JSON object; NULL with e set (400) otherwise. */
+/* The request body parsed as a JSON object; NULL with e set (400, naming line, column
+ * and byte position) otherwise.  Borrowed: the server frees it after the handler
+ * (json_incref to keep it); calling it twice returns the same object. */
 json_t *http_body_json(struct http_ctx *ctx, struct err *e);
+/* The raw request body (at most limits.max_body_bytes); the handler may drain it. */
 struct evbuffer *http_body(struct http_ctx *ctx);
+/* A request header (case-insensitive name); NULL when absent.  Authorization is
+ * deliberately not available to handlers. */
 const char *http_header(struct http_ctx *ctx, const char *name);
+/* "governance", "delivery", "recipient", "auditor". */
+const char *route_role_name(enum role role);
+
+/*
+ * For server.c only: answers one request end to end (request id, route match, 404/405,
+ * bearer authentication, role check, handler, the JSON error body built from struct
+ * err, access log, metrics).  db is the worker's connection, (re)connected on demand.
+ * closing adds "Connection: close" (draining).  Returns the status sent.
+ */
+struct route_env {
+	const struct config *config;
+	PGconn **db;
+	bool closing;
+};
+int route_dispatch(struct evhttp_request *req, const struct route_env *env);
 
 #endif

@@ -1,0 +1,509 @@
+/*
+ * route: one HTTP request from dispatch to response.  The route tables (routes.c)
+ * are matched on method and path; the bearer token is checked against the
+ * credentials, the role against the route's mask; the handler fills a body or a
+ * struct err, and this file alone turns a struct err into an HTTP status and the
+ * {"error":{"code","message","field"}} body.
+ */
+#include "route.h"
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "credential.h"
+#include "db.h"
+#include "log.h"
+#include "metrics.h"
+#include "routes.h"
+
+#define TOKEN_MAX 512
+#define REQUEST_ID_MAX 64
+#define LOG_PATH_MAX 200
+
+/* What a handler's http_ctx is embedded in: the parts only this file touches. */
+struct request {
+	struct http_ctx ctx; /* first: handlers get &request.ctx */
+	struct evkeyvalq query;
+	bool query_parsed;
+	json_t *body_json;
+	char *captures[ROUTE_MAX_PARAMS];
+};
+
+static struct request *request_of(struct http_ctx *ctx)
+{
+	return (struct request *)ctx;
+}
+
+const char *route_role_name(enum role role)
+{
+	switch (role) {
+	case ROLE_GOVERNANCE:
+		return "governance";
+	case ROLE_DELIVERY:
+		return "delivery";
+	case ROLE_RECIPIENT:
+		return "recipient";
+	case ROLE_AUDITOR:
+		return "auditor";
+	}
+	return "?";
+}
+
+const char *http_query(struct http_ctx *ctx, const char *name)
+{
+	struct request *r = request_of(ctx);
+	return r->query_parsed ? evhttp_find_header(&r->query, name) : NULL;
+}
+
+struct evbuffer *http_body(struct http_ctx *ctx)
+{
+	return evhttp_request_get_input_buffer(ctx->req);
+}
+
+const char *http_header(struct http_ctx *ctx, const char *name)
+{
+	if (strcasecmp(name, "Authorization") == 0)
+		return NULL;
+	return evhttp_find_header(evhttp_request_get_input_headers(ctx->req), name);
+}
+
+/* Jansson's own texts quote the offending input ("near 'xyz'"): only the position and
+ * a fixed description go into the message. */
+static const char *json_error_text(const json_error_t *je)
+{
+	switch (json_error_code(je)) {
+	case json_error_end_of_input_expected:
+		return "unexpected text after the JSON value";
+	case json_error_premature_end_of_input:
+		return "unexpected end of input";
+	case json_error_invalid_syntax:
+		return "invalid syntax";
+	case json_error_invalid_format:
+		return "invalid format";
+	case json_error_wrong_type:
+		return "wrong type";
+	case json_error_null_character:
+		return "NUL character";
+	case json_error_null_value:
+		return "null value";
+	case json_error_null_byte_in_key:
+		return "NUL byte in an object key";
+	case json_error_duplicate_key:
+		return "duplicate object key";
+	case json_error_numeric_overflow:
+		return "number out of range";
+	case json_error_item_not_found:
+		return "item not found";
+	case json_error_index_out_of_range:
+		return "index out of range";
+	case json_error_invalid_utf8:
+		return "invalid UTF-8";
+	case json_error_out_of_memory:
+		return "out of memory";
+	case json_error_stack_overflow:
+		return "nested too deeply";
+	case json_error_cannot_open_file:
+	case json_error_unknown:
+	default:
+		return "invalid JSON";
+	}
+}
+
+json_t *http_body_json(struct http_ctx *ctx, struct err *e)
+{
+	struct request *r = request_of(ctx);
+	struct evbuffer *in = evhttp_request_get_input_buffer(ctx->req);
+	size_t len = evbuffer_get_length(in);
+	json_error_t je;
+
+	if (r->body_json != NULL)
+		return r->body_json;
+	if (len == 0) {
+		err_set(e, ERR_INVALID, "the request body is empty; a JSON object is expected");
+		return NULL;
+	}
+	const char *data = (const char *)evbuffer_pullup(in, -1);
+	json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+	if (j == NULL) {
+		err_set(e, ERR_INVALID,
+		        "the request body is not valid JSON: %s at line %d, column %d (byte %d)",
+		        json_error_text(&je), je.line, je.column, je.position);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		err_set(e, ERR_INVALID, "the request body must be a JSON object");
+		return NULL;
+	}
+	r->body_json = j;
+	return j;
+}
+
+static const char *method_name(enum evhttp_cmd_type cmd)
+{
+	switch (cmd) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_OPTIONS:
+		return "OPTIONS";
+	case EVHTTP_REQ_TRACE:
+		return "TRACE";
+	case EVHTTP_REQ_CONNECT:
+		return "CONNECT";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
+	}
+	return "?";
+}
+
+/* A client-supplied X-Request-Id is kept when it is short and plain; else a fresh one. */
+static void request_id(struct evhttp_request *req, char out[REQUEST_ID_MAX + 1])
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "X-Request-Id");
+	if (h != NULL) {
+		size_t n = strlen(h);
+		bool ok = n > 0 && n <= REQUEST_ID_MAX;
+		for (size_t i = 0; ok && i < n; i++) {
+			char c = h[i];
+			ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == ':';
+		}
+		if (ok) {
+			memcpy(out, h, n + 1);
+			return;
+		}
+	}
+	unsigned char raw[16];
+	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+		/* the id only correlates log lines: a clock-based one will do */
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		memcpy(raw, &ts, sizeof(raw) < sizeof(ts) ? sizeof(raw) : sizeof(ts));
+	}
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+}
+
+/*
+ * Matches one pattern against a raw (still percent-encoded) path, segment by segment.
+ * Literal segments compare exactly; "{x}" takes one non-empty segment.  Captures are
+ * only decoded by the caller once the route is chosen.
+ */
+static bool pattern_match(const char *pattern, const char *path, const char *seg[], size_t seglen[],
+                          size_t *nseg)
+{
+	const char *p = pattern, *q = path;
+	*nseg = 0;
+	while (*p == '/' && *q == '/') {
+		p++;
+		q++;
+		const char *pe = strchr(p, '/');
+		const char *qe = strchr(q, '/');
+		size_t pl = pe != NULL ? (size_t)(pe - p) : strlen(p);
+		size_t ql = qe != NULL ? (size_t)(qe - q) : strlen(q);
+		if (pl >= 2 && p[0] == '{' && p[pl - 1] == '}') {
+			if (ql == 0 || *nseg >= ROUTE_MAX_PARAMS)
+				return false;
+			seg[*nseg] = q;
+			seglen[*nseg] = ql;
+			(*nseg)++;
+		} else if (pl != ql || memcmp(p, q, pl) != 0) {
+			return false;
+		}
+		p += pl;
+		q += ql;
+	}
+	return *p == '\0' && *q == '\0';
+}
+
+/* Finds the route; on no match says whether the path exists for another method
+ * (405, listing them in allow) or not at all (404). */
+static const struct route *route_find(const char *method, const char *path, const char *seg[],
+                                      size_t seglen[], size_t *nseg, char *allow, size_t allowlen)
+{
+	allow[0] = '\0';
+	for (size_t t = 0; routes_tables[t] != NULL; t++) {
+		for (const struct route *r = routes_tables[t]; r->method != NULL; r++) {
+			if (!pattern_match(r->pattern, path, seg, seglen, nseg))
+				continue;
+			if (strcmp(r->method, method) == 0)
+				return r;
+			if (strstr(allow, r->method) == NULL) {
+				size_t n = strlen(allow);
+				snprintf(allow + n, allowlen - n, "%s%s", n > 0 ? ", " : "",
+				         r->method);
+			}
+		}
+	}
+	return NULL;
+}
+
+/* "Bearer <token>": the token, or NULL when the header is absent or malformed. */
+static const char *bearer_token(struct evhttp_request *req)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return NULL;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	size_t n = strlen(h);
+	while (n > 0 && h[n - 1] == ' ')
+		n--;
+	if (n == 0 || n > TOKEN_MAX)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (h[i] <= 0x20 || h[i] >= 0x7f)
+			return NULL;
+	static _Thread_local char token[TOKEN_MAX + 1];
+	memcpy(token, h, n);
+	token[n] = '\0';
+	return token;
+}
+
+static const char *reason_phrase(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Payload Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	}
+	return status < 300 ? "OK" : "Error";
+}
+
+/* The one place a struct err becomes an HTTP answer: the status and the JSON body.
+ * (405 has no error kind of its own; it is the only status decided here.) */
+static int error_body(const struct err *e, bool method_not_allowed, struct evbuffer *out)
+{
+	const char *code = method_not_allowed ? "method_not_allowed" : err_code(e->kind);
+	json_t *inner = json_pack("{s:s,s:s}", "code", code, "message",
+	                          e->message[0] != '\0' ? e->message : err_code(e->kind));
+	if (inner != NULL && e->field[0] != '\0')
+		json_object_set_new(inner, "field", json_string(e->field));
+	json_t *body = json_pack("{s:o*}", "error", inner);
+	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+	if (text != NULL) {
+		evbuffer_add_printf(out, "%s\n", text);
+		free(text);
+	} else {
+		evbuffer_add_printf(out, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}\n", code,
+		                    code);
+	}
+	json_decref(body);
+	return method_not_allowed ? 405 : err_http_status(e->kind);
+}
+
+/* Runs everything between "the request is read" and "the handler returned". */
+static const struct route *route_run(struct request *r, const struct route_env *env,
+                                     const char *method, const char *path, struct principal *who,
+                                     struct err *e)
+{
+	struct http_ctx *ctx = &r->ctx;
+	const char *seg[ROUTE_MAX_PARAMS];
+	size_t seglen[ROUTE_MAX_PARAMS], nseg = 0;
+	char allow[64];
+
+	const struct route *rt = route_find(method, path, seg, seglen, &nseg, allow, sizeof(allow));
+	if (rt == NULL) {
+		if (allow[0] != '\0') {
+			evhttp_add_header(evhttp_request_get_output_headers(ctx->req), "Allow",
+			                  allow);
+			err_set(e, ERR_INVALID, "method %s is not allowed on %s (allowed: %s)",
+			        method, path, allow);
+			ctx->status = 405;
+		} else {
+			err_set(e, ERR_NOT_FOUND, "no such resource: %s", path);
+		}
+		return NULL;
+	}
+	for (size_t i = 0; i < nseg; i++) {
+		size_t n = 0;
+		char *raw = strndup(seg[i], seglen[i]);
+		char *dec = raw != NULL ? evhttp_uridecode(raw, 0, &n) : NULL;
+		free(raw);
+		if (dec == NULL || strlen(dec) != n) {
+			free(dec);
+			err_set(e, ERR_INVALID, "malformed path segment %zu", i + 1);
+			return rt;
+		}
+		r->captures[i] = dec;
+		ctx->params[i] = dec;
+	}
+	ctx->nparams = nseg;
+
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(ctx->req));
+	r->query.tqh_first = NULL;
+	r->query.tqh_last = &r->query.tqh_first;
+	r->query_parsed = true;
+	if (query != NULL && evhttp_parse_query_str(query, &r->query) != 0) {
+		err_set(e, ERR_INVALID, "malformed query string");
+		return rt;
+	}
+
+	/* The handler gets a live connection or, on the public routes only, NULL. */
+	struct err dbe = {0};
+	if (!db_ensure(env->db, env->config, &dbe)) {
+		metrics_count_db_error();
+		if (rt->roles != ROLE_PUBLIC) {
+			log_warn("database unavailable: %s", dbe.message);
+			err_set(e, ERR_UNAVAILABLE, "the database is unavailable");
+			return rt;
+		}
+	}
+	ctx->db = *env->db;
+
+	if (rt->roles != ROLE_PUBLIC) {
+		const char *token = bearer_token(ctx->req);
+		if (token == NULL) {
+			evhttp_add_header(evhttp_request_get_output_headers(ctx->req),
+			                  "WWW-Authenticate", "Bearer realm=\"deliberd\"");
+			err_set(e, ERR_UNAUTHENTICATED,
+			        "an \"Authorization: Bearer <token>\" header is required");
+			return rt;
+		}
+		memset(who, 0, sizeof(*who));
+		bool ok = credential_authenticate(ctx->db, token, who, e);
+		memset((char *)token, 0, strlen(token));
+		if (!ok) {
+			if (e->kind == ERR_UNAUTHENTICATED)
+				evhttp_add_header(
+				    evhttp_request_get_output_headers(ctx->req), "WWW-Authenticate",
+				    "Bearer realm=\"deliberd\", error=\"invalid_token\"");
+			else if (e->kind == ERR_NONE)
+				err_set(e, ERR_UNAUTHENTICATED, "invalid or revoked token");
+			return rt;
+		}
+		if ((rt->roles & (unsigned)who->role) == 0) {
+			err_set(e, ERR_FORBIDDEN, "the %s role may not use %s %s",
+			        route_role_name(who->role), method, rt->pattern);
+			return rt;
+		}
+		ctx->who = who;
+		log_debug("authenticated %s (%s)", who->actor, route_role_name(who->role));
+	}
+	rt->fn(ctx, e);
+	return rt;
+}
+
+int route_dispatch(struct evhttp_request *req, const struct route_env *env)
+{
+	struct timespec t0, t1;
+	char rid[REQUEST_ID_MAX + 1];
+	struct request r;
+	struct principal who;
+	struct err e = {0};
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	request_id(req, rid);
+	log_set_request_id(rid);
+	memset(&r, 0, sizeof(r));
+	r.ctx.req = req;
+	r.ctx.config = env->config;
+	r.ctx.status = 200;
+
+	const char *method = method_name(evhttp_request_get_command(req));
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	if (path == NULL || path[0] != '/')
+		path = "/";
+
+	const struct route *rt = route_run(&r, env, method, path, &who, &e);
+
+	struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
+	struct evbuffer *out = evbuffer_new();
+	int status;
+	if (e.kind != ERR_NONE) {
+		status = error_body(&e, r.ctx.status == 405, out);
+		evhttp_add_header(oh, "Content-Type", "application/json");
+		if (status >= 500)
+			log_msg(status == 500 ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "%d: %s", status,
+			        e.message);
+	} else if (r.ctx.raw != NULL) {
+		status = r.ctx.status;
+		evbuffer_add_buffer(out, r.ctx.raw);
+		evhttp_add_header(oh, "Content-Type",
+		                  r.ctx.content_type != NULL ? r.ctx.content_type
+		                                             : "application/octet-stream");
+	} else {
+		status = r.ctx.status;
+		if (status != 204) {
+			char *text = json_dumps(r.ctx.body != NULL ? r.ctx.body : json_object(),
+			                        JSON_COMPACT);
+			if (text == NULL) {
+				struct err oom = {0};
+				err_set(&oom, ERR_INTERNAL, "could not encode the response");
+				status = error_body(&oom, false, out);
+			} else {
+				evbuffer_add_printf(out, "%s\n", text);
+				free(text);
+			}
+			evhttp_add_header(oh, "Content-Type", "application/json");
+		}
+	}
+	evhttp_add_header(oh, "X-Request-Id", rid);
+	evhttp_add_header(oh, "Cache-Control", "no-store");
+	evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
+	if (env->closing)
+		evhttp_add_header(oh, "Connection", "close");
+	size_t bytes = evbuffer_get_length(out);
+	evhttp_send_reply(req, status, reason_phrase(status), out);
+	evbuffer_free(out);
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	const char *rname = rt != NULL && rt->name != NULL ? rt->name : "-";
+	char logpath[LOG_PATH_MAX + 1];
+	snprintf(logpath, sizeof(logpath), "%s", path);
+	log_access(method, rname, logpath, status, secs * 1000.0, bytes);
+	metrics_observe_request(rname, status, secs);
+
+	if (r.ctx.body != NULL && r.ctx.body != r.body_json)
+		json_decref(r.ctx.body);
+	json_decref(r.body_json);
+	if (r.ctx.raw != NULL)
+		evbuffer_free(r.ctx.raw);
+	for (size_t i = 0; i < ROUTE_MAX_PARAMS; i++)
+		free(r.captures[i]);
+	if (r.query_parsed)
+		evhttp_clear_headers(&r.query);
+	memset(&who, 0, sizeof(who));
+	log_set_request_id("");
+	return status;
+}

@@ -1,0 +1,24 @@
+/*
+ * routes: every route table, in one array.  Each resource file (routes_*.c) defines
+ * `const struct route routes_NAME[] = { {...}, ..., {NULL} };` and adds exactly two
+ * lines here: the extern declaration below and its name in routes_tables.
+ */
+#include "routes.h"
+
+extern const struct route routes_health[];
+extern const struct route routes_destructions[];
+extern const struct route routes_certificates[];
+extern const struct route routes_deliberations[];
+extern const struct route routes_recipients[];
+extern const struct route routes_audit[];
+extern const struct route routes_checks[], routes_deliveries[];
+
+const struct route *const routes_tables[] = {
+    routes_health,
+    routes_destructions,
+    routes_certificates,
+    routes_deliberations,
+    routes_recipients,
+    routes_audit,
+    NULL,
+};

@@ -1,0 +1,806 @@
+/*
+ * server: listeners, TLS, workers, connection limits, the request deadline, signals,
+ * reload and drain.  What happens to one request once it is read is route.c's job.
+ *
+ * Threads: the main thread owns the listening socket, the signals and the current
+ * "generation" (config + TLS context, swapped atomically on SIGHUP).  Each worker owns
+ * an event_base, an evhttp accepting on a dup of the shared socket, and a PGconn; an
+ * evhttp and its connections are only ever touched by their worker.  A worker busy in
+ * a slow query simply does not accept; the others do.
+ *
+ * Connections: each has a struct conn hung on its SSL object (ex_data), created in the
+ * bufferevent callback and freed by OpenSSL's ex_data free callback when libevent
+ * frees the SSL, so its lifetime is exactly the connection's.  Its timer is the
+ * whole-request deadline (libevent 2.1 has none): armed when the connection opens and
+ * after each response, disarmed when a request is dispatched, and when it fires the
+ * connection is freed.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/http.h>
+#include <event2/thread.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <openssl/err.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "log.h"
+#include "metrics.h"
+#include "route.h"
+
+#define SERVER_BACKLOG 511
+#define SERVER_MAX_HOOKS 8
+
+/* Mozilla "intermediate" (TLS 1.2 ciphers; TLS 1.3 suites). */
+#define TLS12_CIPHERS                                                                              \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                               \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                               \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"                               \
+	"DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305"
+#define TLS13_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+
+/* A configuration and the TLS context built from it, swapped together on SIGHUP. */
+struct gen {
+	atomic_int refs;
+	struct config *config;
+	SSL_CTX *tls;
+};
+
+struct worker;
+
+struct conn {
+	struct worker *w;
+	struct bufferevent *bev;
+	struct event *deadline;
+	bool dispatched; /* a request is with the handler or its response is being sent */
+	bool rejected;   /* over limits.max_connections: closed at the first chance */
+	unsigned served; /* responses completed */
+	struct conn *prev, *next;
+};
+
+struct worker {
+	struct server *srv;
+	int index;
+	pthread_t thread;
+	bool started;
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	struct event *stop_ev;
+	struct event *drain_timer;
+	struct gen *applied; /* the generation whose limits evhttp has */
+	PGconn *db;
+	char *conninfo; /* what db was opened with */
+	struct conn *conns;
+	int nconns;
+	bool draining;
+	bool finished; /* the loop has returned: no more loopbreaks */
+};
+
+struct server {
+	struct event_base *base;
+	int fd;
+	int port;
+	char url[320];
+	pthread_mutex_t lock; /* guards gen */
+	struct gen *gen;
+	struct worker *workers;
+	int nworkers;
+	atomic_int nconns;
+	struct event *sig_term, *sig_int, *sig_hup;
+	struct {
+		server_reload_fn fn;
+		void *arg;
+	} hooks[SERVER_MAX_HOOKS];
+	int nhooks;
+};
+
+/* The SSL ex_data slot of struct conn; set once, then read-only. */
+static int conn_idx = -1;
+static pthread_once_t conn_idx_once = PTHREAD_ONCE_INIT;
+
+/* --- generations ------------------------------------------------------------------ */
+
+static struct gen *gen_new(struct config *c, SSL_CTX *tls)
+{
+	struct gen *g = calloc(1, sizeof(*g));
+	if (g == NULL)
+		abort();
+	atomic_init(&g->refs, 1);
+	g->config = c;
+	g->tls = tls;
+	return g;
+}
+
+static struct gen *gen_ref(struct gen *g)
+{
+	atomic_fetch_add(&g->refs, 1);
+	return g;
+}
+
+static void gen_release(struct gen *g)
+{
+	if (g == NULL || atomic_fetch_sub(&g->refs, 1) != 1)
+		return;
+	config_unref(g->config);
+	SSL_CTX_free(g->tls);
+	free(g);
+}
+
+static struct gen *gen_acquire(struct server *s)
+{
+	pthread_mutex_lock(&s->lock);
+	struct gen *g = gen_ref(s->gen);
+	pthread_mutex_unlock(&s->lock);
+	return g;
+}
+
+struct config *server_config(struct server *s)
+{
+	struct gen *g = gen_acquire(s);
+	struct config *c = config_ref(g->config);
+	gen_release(g);
+	return c;
+}
+
+/* --- TLS ----------------------------------------------------------------------------- */
+
+/* The first queued OpenSSL error as text (then the queue is cleared). */
+static const char *tls_error(char *buf, size_t len)
+{
+	unsigned long code = ERR_peek_last_error();
+	if (code == 0)
+		snprintf(buf, len, "unknown error");
+	else
+		ERR_error_string_n(code, buf, len);
+	ERR_clear_error();
+	return buf;
+}
+
+static bool tls_file_readable(const char *key, const char *path, struct err *e)
+{
+	if (path[0] == '\0') {
+		err_set_field(e, ERR_INVALID, key,
+		              "%s is not set (a PEM file is required to serve)", key);
+		return false;
+	}
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		err_set_field(e, ERR_INVALID, key, "%s: cannot open %s: %s", key, path,
+		              strerror(errno));
+		return false;
+	}
+	fclose(f);
+	return true;
+}
+
+SSL_CTX *server_tls_new(const struct config *c, struct err *e)
+{
+	char why[256];
+
+	if (!tls_file_readable("tls.certificate", c->tls_certificate, e) ||
+	    !tls_file_readable("tls.key", c->tls_key, e))
+		return NULL;
+	ERR_clear_error();
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	if (ctx == NULL) {
+		err_set(e, ERR_INTERNAL, "cannot create a TLS context: %s",
+		        tls_error(why, sizeof(why)));
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_dh_auto(ctx, 1);
+	if (SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1 ||
+	    SSL_CTX_set_ciphersuites(ctx, TLS13_SUITES) != 1 ||
+	    SSL_CTX_set1_groups_list(ctx, "X25519:prime256v1:secp384r1") != 1) {
+		err_set(e, ERR_INTERNAL, "cannot set the TLS ciphers: %s",
+		        tls_error(why, sizeof(why)));
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	if (SSL_CTX_use_certificate_chain_file(ctx, c->tls_certificate) != 1) {
+		err_set_field(e, ERR_INVALID, "tls.certificate",
+		              "tls.certificate: cannot load %s: %s", c->tls_certificate,
+		              tls_error(why, sizeof(why)));
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, c->tls_key, SSL_FILETYPE_PEM) != 1) {
+		err_set_field(e, ERR_INVALID, "tls.key", "tls.key: cannot load %s: %s", c->tls_key,
+		              tls_error(why, sizeof(why)));
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		err_set_field(e, ERR_INVALID, "tls.key", "tls.key: %s does not match %s: %s",
+		              c->tls_key, c->tls_certificate, tls_error(why, sizeof(why)));
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* --- connections ---------------------------------------------------------------------- */
+
+static struct timeval ms_tv(int ms)
+{
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+	return tv;
+}
+
+static void conn_arm(struct conn *c, int ms)
+{
+	struct timeval tv = ms_tv(ms);
+	evtimer_add(c->deadline, &tv);
+}
+
+/* libevent hands every bufferevent callback the evhttp_connection as its argument;
+ * NULL once evhttp has let go of the connection. */
+static struct evhttp_connection *conn_evcon(struct conn *c)
+{
+	void *arg = NULL;
+	bufferevent_getcb(c->bev, NULL, NULL, NULL, &arg);
+	return arg;
+}
+
+static struct conn *conn_of_request(struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	if (evcon == NULL)
+		return NULL;
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
+	return ssl != NULL ? SSL_get_ex_data(ssl, conn_idx) : NULL;
+}
+
+static void conn_close(struct conn *c)
+{
+	struct evhttp_connection *evcon = conn_evcon(c);
+	if (evcon != NULL)
+		evhttp_connection_free(evcon);
+}
+
+static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct evhttp_connection *evcon = conn_evcon(c);
+	(void)fd;
+	(void)what;
+
+	if (evcon == NULL)
+		return;
+	char *peer = NULL;
+	ev_uint16_t port = 0;
+	evhttp_connection_get_peer(evcon, &peer, &port);
+	if (c->rejected) {
+		log_warn("too many connections (limits.max_connections): closed the one from %s:%u",
+		         peer != NULL ? peer : "?", port);
+		metrics_add_counter(
+		    "deliberd_http_connections_rejected_total", "", 1,
+		    "Connections closed at once because of limits.max_connections.");
+	} else if (!c->w->draining) {
+		log_warn(
+		    "request deadline passed (limits.request_timeout_ms): closed the connection "
+		    "from %s:%u",
+		    peer != NULL ? peer : "?", port);
+		metrics_add_counter("deliberd_http_deadline_closed_total", "", 1,
+		                    "Connections closed because a request missed its deadline.");
+	}
+	evhttp_connection_free(evcon);
+}
+
+/* OpenSSL calls this for every SSL freed in the process; only ours carry a conn. */
+static void conn_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+                         void *argp)
+{
+	struct conn *c = ptr;
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (c == NULL)
+		return;
+	struct worker *w = c->w;
+	event_free(c->deadline);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	w->nconns--;
+	int open = atomic_fetch_sub(&w->srv->nconns, 1) - 1;
+	metrics_set_gauge("deliberd_http_connections", "", open, "Open HTTPS connections.");
+	if (w->draining && w->nconns == 0 && !w->finished)
+		event_base_loopbreak(w->base);
+	free(c);
+}
+
+static void conn_idx_init(void)
+{
+	conn_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, conn_ex_free);
+}
+
+/* The limits evhttp copies into each new connection follow the current generation. */
+static void worker_apply(struct worker *w, struct gen *g)
+{
+	if (w->applied == g)
+		return;
+	const struct config *c = g->config;
+	evhttp_set_max_body_size(w->http, (ev_ssize_t)c->max_body_bytes);
+	evhttp_set_max_headers_size(w->http, (ev_ssize_t)c->max_header_bytes);
+	struct timeval tv = ms_tv(c->request_timeout_ms);
+	evhttp_set_timeout_tv(w->http, &tv);
+	gen_release(w->applied);
+	w->applied = gen_ref(g);
+}
+
+/* evhttp's bufferevent callback: every accepted socket becomes a TLS connection. */
+static struct bufferevent *conn_new(struct event_base *base, void *arg)
+{
+	struct worker *w = arg;
+	struct server *s = w->srv;
+	struct gen *g = gen_acquire(s);
+
+	worker_apply(w, g);
+	SSL *ssl = SSL_new(g->tls);
+	int timeout_ms = g->config->request_timeout_ms;
+	int limit = g->config->max_connections;
+	gen_release(g);
+	struct conn *c = calloc(1, sizeof(*c));
+	/* evhttp would fall back to plain HTTP on a NULL bufferevent: never return one */
+	if (ssl == NULL || c == NULL)
+		abort();
+	c->w = w;
+	c->deadline = evtimer_new(base, conn_deadline_cb, c);
+	if (c->deadline == NULL)
+		abort();
+	SSL_set_ex_data(ssl, conn_idx, c);
+	c->bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	                                        BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL)
+		abort();
+	c->next = w->conns;
+	if (w->conns != NULL)
+		w->conns->prev = c;
+	w->conns = c;
+	w->nconns++;
+	int open = atomic_fetch_add(&s->nconns, 1) + 1;
+	metrics_set_gauge("deliberd_http_connections", "", open, "Open HTTPS connections.");
+	if (open > limit || w->draining) {
+		c->rejected = true;
+		conn_arm(c, 0);
+	} else {
+		conn_arm(c, timeout_ms);
+	}
+	return c->bev;
+}
+
+/* After each response: the next request on a kept-alive connection gets a fresh
+ * deadline. */
+static void conn_request_done(struct evhttp_request *req, void *arg)
+{
+	struct conn *c = arg;
+	(void)req;
+	c->dispatched = false;
+	c->served++;
+	if (!c->w->draining) {
+		struct gen *g = gen_acquire(c->w->srv);
+		conn_arm(c, g->config->request_timeout_ms);
+		gen_release(g);
+	}
+}
+
+/* evhttp's request callback: the request is read entirely. */
+static void worker_request(struct evhttp_request *req, void *arg)
+{
+	struct worker *w = arg;
+	struct conn *c = conn_of_request(req);
+	struct gen *g = gen_acquire(w->srv);
+
+	if (c != NULL) {
+		evtimer_del(c->deadline);
+		c->dispatched = true;
+		evhttp_request_set_on_complete_cb(req, conn_request_done, c);
+	}
+	if (w->conninfo == NULL || strcmp(w->conninfo, g->config->database_conninfo) != 0) {
+		/* first request, or database.conninfo changed on reload */
+		db_close(w->db);
+		w->db = NULL;
+		free(w->conninfo);
+		w->conninfo = strdup(g->config->database_conninfo);
+	}
+	struct route_env env = {.config = g->config, .db = &w->db, .closing = w->draining};
+	route_dispatch(req, &env);
+	gen_release(g);
+}
+
+/* --- workers ------------------------------------------------------------------------ */
+
+/* Idle: between requests on a kept-alive connection, nothing of a next one read yet. */
+static bool conn_idle(struct conn *c)
+{
+	return c->rejected || (!c->dispatched && c->served > 0 &&
+	                       evbuffer_get_length(bufferevent_get_input(c->bev)) == 0);
+}
+
+static void worker_drain_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	(void)fd;
+	(void)what;
+	if (w->nconns > 0)
+		log_warn("worker %d: %d connection(s) still open at the drain deadline: closing",
+		         w->index, w->nconns);
+	for (struct conn *c = w->conns, *next; c != NULL; c = next) {
+		next = c->next;
+		conn_close(c);
+	}
+	event_base_loopbreak(w->base);
+}
+
+/* Activated from the main thread: stop accepting, close idle connections, let the
+ * others finish (bounded by the request deadline). */
+static void worker_stop(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	(void)fd;
+	(void)what;
+
+	w->draining = true;
+	if (w->bound != NULL) {
+		evhttp_del_accept_socket(w->http, w->bound);
+		w->bound = NULL;
+	}
+	for (struct conn *c = w->conns, *next; c != NULL; c = next) {
+		next = c->next;
+		if (conn_idle(c))
+			conn_close(c);
+	}
+	if (w->nconns == 0) {
+		event_base_loopbreak(w->base);
+		return;
+	}
+	struct gen *g = gen_acquire(w->srv);
+	struct timeval tv = ms_tv(g->config->request_timeout_ms);
+	gen_release(g);
+	evtimer_add(w->drain_timer, &tv);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	event_base_dispatch(w->base);
+	w->finished = true;
+	return NULL;
+}
+
+static bool worker_init(struct worker *w, struct server *s, int index, struct err *e)
+{
+	w->srv = s;
+	w->index = index;
+	w->base = event_base_new();
+	w->http = w->base != NULL ? evhttp_new(w->base) : NULL;
+	if (w->http == NULL) {
+		err_set(e, ERR_INTERNAL, "cannot create the event loop of worker %d", index);
+		return false;
+	}
+	evhttp_set_bevcb(w->http, conn_new, w);
+	evhttp_set_gencb(w->http, worker_request, w);
+	evhttp_set_flags(w->http, EVHTTP_SERVER_LINGERING_CLOSE);
+	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+	                                        EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
+	                                        EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
+	struct gen *g = gen_acquire(s);
+	worker_apply(w, g);
+	gen_release(g);
+	int fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0 || (w->bound = evhttp_accept_socket_with_handle(w->http, fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		err_set(e, ERR_INTERNAL, "worker %d cannot accept on the listening socket", index);
+		return false;
+	}
+	w->stop_ev = event_new(w->base, -1, 0, worker_stop, w);
+	w->drain_timer = evtimer_new(w->base, worker_drain_timeout, w);
+	if (w->stop_ev == NULL || w->drain_timer == NULL) {
+		err_set(e, ERR_INTERNAL, "cannot create the events of worker %d", index);
+		return false;
+	}
+	return true;
+}
+
+/* Runs in the main thread once the worker's thread is gone (or never started). */
+static void worker_cleanup(struct worker *w)
+{
+	if (w->http != NULL) {
+		w->finished = true;
+		evhttp_free(w->http); /* closes the connections; their conns go with the SSLs */
+		w->http = NULL;
+		/* libevent frees bufferevents in finalizers: let them (and so conn_ex_free) run
+		 * while the base is whole */
+		for (int i = 0; i < 8 && w->nconns > 0; i++)
+			event_base_loop(w->base, EVLOOP_NONBLOCK);
+		event_base_loop(w->base, EVLOOP_NONBLOCK);
+	}
+	if (w->stop_ev != NULL)
+		event_free(w->stop_ev);
+	if (w->drain_timer != NULL)
+		event_free(w->drain_timer);
+	if (w->base != NULL)
+		event_base_free(w->base);
+	gen_release(w->applied);
+	db_close(w->db);
+	free(w->conninfo);
+	memset(w, 0, sizeof(*w));
+}
+
+/* --- listening socket --------------------------------------------------------------- */
+
+static bool server_listen(struct server *s, const struct config *c, struct err *e)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+	                         .ai_socktype = SOCK_STREAM,
+	                         .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+	struct addrinfo *res = NULL;
+	char port[16];
+	int rc;
+
+	snprintf(port, sizeof(port), "%d", c->listen_port);
+	if ((rc = getaddrinfo(c->listen_address, port, &hints, &res)) != 0) {
+		err_set_field(e, ERR_INVALID, "listen.address",
+		              "listen.address: cannot resolve %s: %s", c->listen_address,
+		              gai_strerror(rc));
+		return false;
+	}
+	int saved = 0;
+	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
+		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		                ai->ai_protocol);
+		if (fd < 0) {
+			saved = errno;
+			continue;
+		}
+		int one = 1;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, SERVER_BACKLOG) != 0) {
+			saved = errno;
+			close(fd);
+			continue;
+		}
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		char host[NI_MAXHOST], serv[NI_MAXSERV];
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+		    getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), serv, sizeof(serv),
+		                NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+			saved = errno;
+			close(fd);
+			continue;
+		}
+		s->fd = fd;
+		s->port = atoi(serv);
+		snprintf(s->url, sizeof(s->url),
+		         ss.ss_family == AF_INET6 ? "https://[%s]:%s" : "https://%s:%s", host,
+		         serv);
+		freeaddrinfo(res);
+		return true;
+	}
+	freeaddrinfo(res);
+	err_set_field(e, ERR_UNAVAILABLE, "listen.port", "cannot listen on %s port %d: %s",
+	              c->listen_address, c->listen_port, strerror(saved != 0 ? saved : EINVAL));
+	return false;
+}
+
+/* --- the server ---------------------------------------------------------------------- */
+
+struct server *server_new(struct config *c, struct err *e)
+{
+	pthread_once(&conn_idx_once, conn_idx_init);
+	if (conn_idx < 0) {
+		err_set(e, ERR_INTERNAL, "cannot allocate an OpenSSL ex_data index");
+		return NULL;
+	}
+	if (evthread_use_pthreads() != 0) {
+		err_set(e, ERR_INTERNAL, "libevent has no pthreads support");
+		return NULL;
+	}
+	SSL_CTX *tls = server_tls_new(c, e);
+	if (tls == NULL)
+		return NULL;
+	struct server *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		abort();
+	s->fd = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	atomic_init(&s->nconns, 0);
+	s->gen = gen_new(config_ref(c), tls);
+	s->base = event_base_new();
+	if (s->base == NULL) {
+		err_set(e, ERR_INTERNAL, "cannot create the main event loop");
+		server_free(s);
+		return NULL;
+	}
+	if (!server_listen(s, c, e)) {
+		server_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct event_base *server_base(struct server *s)
+{
+	return s->base;
+}
+
+int server_port(const struct server *s)
+{
+	return s->port;
+}
+
+void server_on_reload(struct server *s, server_reload_fn fn, void *arg)
+{
+	if (s->nhooks < SERVER_MAX_HOOKS) {
+		s->hooks[s->nhooks].fn = fn;
+		s->hooks[s->nhooks].arg = arg;
+		s->nhooks++;
+	}
+}
+
+/* SIGHUP: a new config and TLS context, both validated, or nothing changes. */
+static void server_reload(struct server *s)
+{
+	struct gen *cur = gen_acquire(s);
+	const char *path = cur->config->path;
+	struct err e = {0};
+
+	log_info("SIGHUP: reloading the configuration from %s", path);
+	struct config *nc = config_load(path, &e);
+	SSL_CTX *tls = nc != NULL ? server_tls_new(nc, &e) : NULL;
+	if (tls == NULL) {
+		log_error("reload failed, keeping the current configuration: %s", e.message);
+		metrics_add_counter("deliberd_config_reloads_total", "result=\"failure\"", 1,
+		                    "Configuration reloads (SIGHUP) by result.");
+		config_unref(nc);
+		gen_release(cur);
+		return;
+	}
+	const struct config *oc = cur->config;
+	if (strcmp(oc->listen_address, nc->listen_address) != 0 ||
+	    oc->listen_port != nc->listen_port || oc->workers != nc->workers)
+		log_warn("listen.address, listen.port and listen.workers change on a restart only");
+	struct gen *ng = gen_new(nc, tls);
+	pthread_mutex_lock(&s->lock);
+	struct gen *old = s->gen;
+	s->gen = ng;
+	pthread_mutex_unlock(&s->lock);
+	gen_release(old);
+	log_setup(nc->log_level, nc->log_format);
+	metrics_add_counter("deliberd_config_reloads_total", "result=\"success\"", 1,
+	                    "Configuration reloads (SIGHUP) by result.");
+	log_info("configuration reloaded from %s", path);
+	for (int i = 0; i < s->nhooks; i++)
+		s->hooks[i].fn(nc, s->hooks[i].arg);
+	gen_release(cur);
+}
+
+static void server_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *s = arg;
+	(void)what;
+	if (sig == SIGHUP) {
+		server_reload(s);
+		return;
+	}
+	log_info("%s: stopping: no new connections, draining the requests in flight",
+	         sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	event_base_loopbreak(s->base);
+}
+
+bool server_run(struct server *s, struct err *e)
+{
+	struct gen *g = gen_acquire(s);
+	int n = g->config->workers;
+	gen_release(g);
+
+	s->sig_term = evsignal_new(s->base, SIGTERM, server_signal, s);
+	s->sig_int = evsignal_new(s->base, SIGINT, server_signal, s);
+	s->sig_hup = evsignal_new(s->base, SIGHUP, server_signal, s);
+	if (s->sig_term == NULL || s->sig_int == NULL || s->sig_hup == NULL ||
+	    evsignal_add(s->sig_term, NULL) != 0 || evsignal_add(s->sig_int, NULL) != 0 ||
+	    evsignal_add(s->sig_hup, NULL) != 0) {
+		err_set(e, ERR_INTERNAL, "cannot install the signal handlers");
+		return false;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	s->workers = calloc((size_t)n, sizeof(*s->workers));
+	if (s->workers == NULL)
+		abort();
+	s->nworkers = n;
+	for (int i = 0; i < n; i++)
+		if (!worker_init(&s->workers[i], s, i, e))
+			return false;
+
+	/* workers never see the signals: the main thread's loop handles them */
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	for (int i = 0; i < n; i++) {
+		struct worker *w = &s->workers[i];
+		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			err_set(e, ERR_INTERNAL, "cannot start worker thread %d", i);
+			return false;
+		}
+		w->started = true;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	log_info("listening on %s with %d worker(s)", s->url, n);
+	printf("deliberd: listening on %s\n", s->url);
+	fflush(stdout);
+
+	event_base_dispatch(s->base);
+
+	for (int i = 0; i < n; i++)
+		event_active(s->workers[i].stop_ev, EV_READ, 1);
+	/* the socket stops listening once the workers have closed their duplicates too */
+	close(s->fd);
+	s->fd = -1;
+	for (int i = 0; i < n; i++) {
+		if (s->workers[i].started)
+			pthread_join(s->workers[i].thread, NULL);
+		s->workers[i].started = false;
+	}
+	log_info("stopped");
+	return true;
+}
+
+void server_free(struct server *s)
+{
+	if (s == NULL)
+		return;
+	for (int i = 0; i < s->nworkers; i++) {
+		struct worker *w = &s->workers[i];
+		if (w->started) {
+			/* server_run failed half-way: stop the threads that did start */
+			event_active(w->stop_ev, EV_READ, 1);
+			pthread_join(w->thread, NULL);
+		}
+		worker_cleanup(w);
+	}
+	free(s->workers);
+	if (s->sig_term != NULL)
+		event_free(s->sig_term);
+	if (s->sig_int != NULL)
+		event_free(s->sig_int);
+	if (s->sig_hup != NULL)
+		event_free(s->sig_hup);
+	if (s->base != NULL)
+		event_base_free(s->base);
+	if (s->fd >= 0)
+		close(s->fd);
+	gen_release(s->gen);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
