@@ -32,7 +32,6 @@ static struct terms_deliberation *body_deliberation(struct http_ctx *ctx, struct
 		if (body == NULL)
 			return NULL;
 		struct terms_deliberation *d = terms_json_parse(body, e);
-		json_decref(body);
 		return d;
 	}
 	const char *ct = http_header(ctx, "Content-Type");
@@ -177,7 +176,6 @@ static void deliberations_amend(struct http_ctx *ctx, struct err *e)
 		if (body == NULL)
 			return;
 		bool ok = registry_amend_json(ctx->db, ref, body, ctx->who->actor, &res, e);
-		json_decref(body);
 		if (ok)
 			respond_recorded(ctx, ref, &res, e);
 		return;

@@ -52,8 +52,7 @@ static void recipients_create(struct http_ctx *ctx, struct err *e)
 		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 			ok = ok || strcmp(key, known[i]) == 0;
 		if (!ok) {
-			err_set_field(e, ERR_INVALID, "body", "unknown member '%.40s'", key);
-			json_decref(body);
+			err_set_field(e, ERR_INVALID, key, "unknown member '%.40s'", key);
 			return;
 		}
 	}
@@ -75,7 +74,6 @@ static void recipients_create(struct http_ctx *ctx, struct err *e)
 			ctx->status = 201;
 		}
 	}
-	json_decref(body);
 }
 
 static void recipients_get(struct http_ctx *ctx, struct err *e)
