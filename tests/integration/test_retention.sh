@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# test_retention: the retention flow end to end.  Two deliveries of 21/128 shipped to
+# maastricht-sbe; the scheduler orders nothing one second before the deadline has
+# passed (2031-01-31T23:59:59+01:00), one order covering both at midnight Brussels, and
+# still one when run again; another recipient cannot list, read or confirm it (404), a
+# delivery token cannot confirm (403); an incomplete confirmation is refused naming the
+# missing delivery; the complete one issues a certificate that the stock openssl
+# command line verifies, and that fails verification after a one-byte change; a second
+# confirmation is refused; the audit chain verifies.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/retention_lib.sh"
+
+r_setup retention
+t_start
+
+# a second recipient with its own token
+t_http POST /v1/recipients "$GOV" -H 'Content-Type: application/json' \
+  -d '{"id":"other-uni","name":"Other University"}'
+[[ $HTTP_STATUS == 201 || $HTTP_STATUS == 200 ]] || t_fail "recipient: $HTTP_STATUS $HTTP_BODY"
+OTHER=$(t_credential recipient otto other-uni)
+
+r_extract 1 "$T_DIR/a.csv"
+r_extract 2 "$T_DIR/b.csv"
+r_ship "$T_DIR/a.csv"
+D1=$R_ID
+r_ship "$T_DIR/b.csv"
+D2=$R_ID
+SHA1=$(sha256sum "$T_DIR/a.csv" | cut -d' ' -f1)
+SHA2=$(sha256sum "$T_DIR/b.csv" | cut -d' ' -f1)
+
+# the last second of the last day: nothing due
+r_round 2031-01-31T23:59:59+01:00
+r_round_expect '.ordered | length' 0
+[[ $(r_sql "SELECT count(*) FROM destruction_orders") == 0 ]] || t_fail "an order before the deadline"
+
+# a dry run at midnight shows the order and changes nothing
+r_round 2031-02-01T00:00:00+01:00 --dry-run
+r_round_expect '.dry_run' true
+r_round_expect '.ordered | length' 1
+r_round_expect '.ordered[0].deliveries | sort | map(tostring) | join(",")' "$D1,$D2"
+[[ $(r_sql "SELECT count(*) FROM destruction_orders") == 0 ]] || t_fail "the dry run ordered"
+
+# midnight in Brussels: one order covering both deliveries
+r_round 2031-02-01T00:00:00+01:00
+r_round_expect '.ordered | length' 1
+r_round_expect '.ordered[0].trigger' deadline
+r_round_expect '.ordered[0].due_at' 2031-01-31T23:00:00Z
+ORDER=$(jq -r '.ordered[0].order' <<<"$ROUND")
+[[ $(r_sql "SELECT string_agg(delivery_id::text, ',' ORDER BY delivery_id) FROM destruction_order_deliveries WHERE order_id = $ORDER") == "$D1,$D2" ]] ||
+  t_fail "the order does not cover both deliveries"
+
+# again, and later: still one order
+r_round 2031-02-01T00:00:00+01:00
+r_round_expect '.ordered | length' 0
+r_round 2031-02-02T12:00:00+01:00
+r_round_expect '.ordered | length' 0
+[[ $(r_sql "SELECT count(*) FROM destruction_orders") == 1 ]] || t_fail "more than one order"
+
+# the recipient lists and reads it
+t_http GET /v1/destructions "$REC"
+t_expect_status 200
+t_expect_json '.destructions | length' 1
+t_expect_json '.destructions[0].id' "$ORDER"
+t_expect_json '.destructions[0].status' open
+t_http GET "/v1/destructions?status=open" "$GOV"
+t_expect_json '.destructions | length' 1
+t_http GET "/v1/destructions?status=confirmed" "$GOV"
+t_expect_json '.destructions | length' 0
+t_http GET "/v1/destructions?status=bogus" "$GOV"
+t_expect_error 400 invalid
+t_http GET "/v1/destructions/$ORDER" "$REC"
+t_expect_status 200
+t_expect_json '.deliveries | length' 2
+
+# another recipient sees nothing of it
+t_http GET /v1/destructions "$OTHER"
+t_expect_status 200
+t_expect_json '.destructions | length' 0
+t_http GET "/v1/destructions?recipient=maastricht-sbe" "$OTHER"
+t_expect_json '.destructions | length' 0
+t_http GET "/v1/destructions/$ORDER" "$OTHER"
+t_expect_error 404 not_found
+t_http POST "/v1/destructions/$ORDER/confirmation" "$OTHER" -H 'Content-Type: application/json' \
+  -d "$(r_confirm_body "$SHA1" "$SHA2")"
+t_expect_error 404 not_found
+t_http POST "/v1/deliveries/$D1/no-longer-needed" "$OTHER"
+t_expect_error 404 not_found
+
+# a delivery token cannot confirm
+t_http POST "/v1/destructions/$ORDER/confirmation" "$DELIV" -H 'Content-Type: application/json' \
+  -d "$(r_confirm_body "$SHA1" "$SHA2")"
+t_expect_error 403 forbidden
+
+# an incomplete confirmation is refused and names the missing delivery
+t_http POST "/v1/destructions/$ORDER/confirmation" "$REC" -H 'Content-Type: application/json' \
+  -d "$(r_confirm_body "$SHA1")"
+t_expect_error 400 invalid
+[[ $(jq -r .error.message <<<"$HTTP_BODY") == *"delivery $D2 (sha256 $SHA2)"* ]] ||
+  t_fail "the refusal does not name delivery $D2: $HTTP_BODY"
+# a bad method category is refused by field
+t_http POST "/v1/destructions/$ORDER/confirmation" "$REC" -H 'Content-Type: application/json' \
+  -d "$(r_confirm_body "$SHA1" "$SHA2" | jq -c '.method.category = "shred"')"
+t_expect_error 400 invalid
+[[ $(r_sql "SELECT count(*) FROM destruction_confirmations") == 0 ]] || t_fail "a refused confirmation was recorded"
+
+# the complete confirmation issues the certificate
+t_http POST "/v1/destructions/$ORDER/confirmation" "$REC" -H 'Content-Type: application/json' \
+  -d "$(r_confirm_body "$SHA2" "$SHA1")"
+t_expect_status 201
+t_expect_json .order.status confirmed
+CERT=$(jq -r .certificate.id <<<"$HTTP_BODY")
+[[ $CERT =~ ^dc- ]] || t_fail "no certificate id: $HTTP_BODY"
+
+t_http GET "/v1/certificates/$CERT" "$REC"
+t_expect_status 200
+cp "$T_DIR/body" "$T_DIR/CERT.json"
+[[ $(t_header Content-Type) == application/json* ]] || t_fail "certificate content type"
+t_http GET "/v1/certificates/$CERT/signature" "$REC"
+t_expect_status 200
+cp "$T_DIR/body" "$T_DIR/CERT.p7s"
+[[ $(t_header Content-Type) == application/pkcs7-signature ]] || t_fail "signature content type"
+t_http GET "/v1/signing-certificates?format=pem" "$REC"
+t_expect_status 200
+cp "$T_DIR/body" "$T_DIR/SIGNER.pem"
+t_http GET /v1/signing-certificates "$GOV"
+t_expect_json '.signing_certificates | length' 1
+t_expect_json '.signing_certificates[0].current' true
+
+# what the certificate says
+jq -e --arg o "$ORDER" --arg s1 "$SHA1" --arg s2 "$SHA2" '
+  .certificate_id != null and .deliberation.reference == "21/128" and
+  .deliberation.version == 3 and (.deliberation.legal_basis | length > 0) and
+  .recipient.id == "maastricht-sbe" and .order.id == ($o | tonumber) and
+  .order.trigger == "deadline" and .order.retention_until == "2031-01-31" and
+  .order.due_at == "2031-01-31T23:00:00Z" and (.deliveries | length == 2) and
+  ([.deliveries[].sha256] | sort) == ([$s1, $s2] | sort) and
+  (.deliveries | all(.rows == 2 and .shipped_at != null and .checked_at != null)) and
+  .confirmation.method.category == "purge" and .confirmation.backups_included == true and
+  (.signing_key_id | length == 64) and .issued_at != null' "$T_DIR/CERT.json" >/dev/null ||
+  t_fail "the certificate lacks something: $(cat "$T_DIR/CERT.json")"
+
+# stock openssl verifies it, and refuses a one-byte change
+openssl cms -verify -binary -inform DER -in "$T_DIR/CERT.p7s" -content "$T_DIR/CERT.json" \
+  -CAfile "$T_DIR/SIGNER.pem" -purpose any -out /dev/null 2>"$T_DIR/verify.err" ||
+  t_fail "openssl cms -verify failed: $(cat "$T_DIR/verify.err")"
+cp "$T_DIR/CERT.json" "$T_DIR/CHANGED.json"
+printf 'X' | dd of="$T_DIR/CHANGED.json" bs=1 seek=10 conv=notrunc 2>/dev/null
+if openssl cms -verify -binary -inform DER -in "$T_DIR/CERT.p7s" -content "$T_DIR/CHANGED.json" \
+  -CAfile "$T_DIR/SIGNER.pem" -purpose any -out /dev/null 2>/dev/null; then
+  t_fail "a changed certificate still verifies"
+fi
+# the signing key of the configuration verifies too
+openssl cms -verify -binary -inform DER -in "$T_DIR/CERT.p7s" -content "$T_DIR/CERT.json" \
+  -CAfile "$T_DIR/sign-cert.pem" -purpose any -out /dev/null 2>/dev/null ||
+  t_fail "does not verify against the configured signing certificate"
+
+# another recipient cannot fetch it; a second confirmation is refused
+t_http GET "/v1/certificates/$CERT" "$OTHER"
+t_expect_error 404 not_found
+t_http POST "/v1/destructions/$ORDER/confirmation" "$REC" -H 'Content-Type: application/json' \
+  -d "$(r_confirm_body "$SHA1" "$SHA2")"
+t_expect_error 409 conflict
+[[ $(r_sql "SELECT count(*) FROM destruction_certificates") == 1 ]] || t_fail "not exactly one certificate"
+
+# the order is final: a later round changes nothing
+r_round 2031-06-01T00:00:00+02:00
+r_round_expect '.ordered | length' 0
+r_round_expect '.escalated | length' 0
+t_http GET "/v1/destructions?status=confirmed" "$REC"
+t_expect_json '.destructions[0].certificate' "$CERT"
+
+# metrics show it
+t_http GET /metrics "$GOV"
+grep -q '^deliberd_destruction_orders{status="confirmed"} 1' "$T_DIR/body" ||
+  t_fail "no confirmed order in /metrics"
+
+# every step is in the audit trail, and the chain verifies
+for action in destruction.ordered destruction.confirmed destruction_certificate.issued; do
+  [[ $(r_sql "SELECT count(*) FROM audit_events WHERE action = '$action'") -ge 1 ]] ||
+    t_fail "no $action audit event"
+done
+r_audit_verify
+
+t_stop
+[[ $T_EXIT == 0 ]] || t_fail "serve exited $T_EXIT"
+t_done
