@@ -38,6 +38,8 @@ enum extract_rule {
 };
 
 const char *extract_rule_name(enum extract_rule r);
+/* The rule with that id ("row_width"); false if none. */
+bool extract_rule_parse(const char *name, enum extract_rule *out);
 
 /* What the delivery asks for. */
 struct extract_params {
@@ -45,28 +47,29 @@ struct extract_params {
 	const char *group;
 	int phase;
 	const char *destination; /* NULL: not checked */
-	int32_t date;		 /* YYYYMMDD, the delivery date */
-	size_t max_errors;	 /* examples kept in the report; 0: default 100 */
+	int32_t date;            /* YYYYMMDD, the delivery date */
+	size_t max_errors;       /* examples kept in the report; 0: default 100 */
 };
 
 struct extract_error {
 	enum extract_rule rule;
-	uint64_t line;	 /* 1-based physical line; 0 for check-level rules */
-	uint32_t field;	 /* 1-based field index; 0 when not about one field */
+	uint64_t line;   /* 1-based physical line; 0 for check-level rules */
+	uint32_t field;  /* 1-based field index; 0 when not about one field */
 	char column[64]; /* header name of that field when known, else "" */
 };
 
 struct extract_report {
 	bool passed;
-	uint64_t rows;	  /* data rows, header excluded */
+	uint64_t rows;    /* data rows, header excluded */
 	uint64_t persons; /* distinct person_ids */
 	char sha256[65];  /* hex, of the bytes exactly as fed */
 	uint64_t bytes;
 	uint64_t error_counts[RULE_COUNT]; /* exact, even when examples are capped */
-	struct extract_error *errors;	   /* first max_errors, in file order */
+	struct extract_error *errors;      /* first max_errors, in file order */
 	size_t nerrors;
 	int version; /* terms version used, 0 if none in force */
 	char reference[32];
+	size_t max_errors; /* the examples cap the report was built with */
 };
 
 struct extract_validator;
@@ -75,8 +78,8 @@ struct extract_validator;
  * (not_authorised, outside_validity, destination_not_allowed, terms_unknown) are
  * decided here and reported by extract_finish. */
 struct extract_validator *extract_new(const struct terms_deliberation *d,
-				      const struct extract_params *p, struct err *e)
-	__attribute__((warn_unused_result));
+                                      const struct extract_params *p, struct err *e)
+    __attribute__((warn_unused_result));
 void extract_feed(struct extract_validator *v, const char *buf, size_t len);
 /* Ends the input and fills *r (caller frees with extract_report_free). */
 void extract_finish(struct extract_validator *v, struct extract_report *r);
@@ -85,10 +88,24 @@ void extract_report_free(struct extract_report *r);
 /* Adds a violation found outside the stream (the registry's cross-delivery cap),
  * keeping counts exact and examples capped and ordered. */
 void extract_report_add(struct extract_report *r, enum extract_rule rule, uint64_t line,
-			uint32_t field, const char *column);
+                        uint32_t field, const char *column);
 
 /* The distinct person_ids seen, for the registry's cross-delivery cap (iterate
  * after extract_finish; returns false when done). */
 bool extract_next_person(struct extract_validator *v, size_t *cursor, uint64_t *person);
+
+/* Validates a whole extract held in memory (e.g. a mapped file) on up to
+ * nthreads threads: SHA-256 on one, the records on the others, in segments split
+ * at record boundaries that a quote-aware scan proves safe (otherwise, or for
+ * small inputs, in one stream).  The report is identical to feeding buf to
+ * extract_feed in any chunks.  progress, if not NULL, is called from the calling
+ * thread about ten times a second.  Returns the validator (for
+ * extract_next_person; free it with extract_free) and fills *r, or NULL with e
+ * set, as extract_new. */
+struct extract_validator *
+extract_run_buffer(const struct terms_deliberation *d, const struct extract_params *p,
+                   const char *buf, size_t len, int nthreads,
+                   void (*progress)(void *arg, uint64_t done, uint64_t total), void *arg,
+                   struct extract_report *r, struct err *e) __attribute__((warn_unused_result));
 
 #endif
