@@ -234,6 +234,8 @@ static void print_terms_text(const json_t *t)
 	printf("terms on record: yes\n");
 	printf("retention until: %s (destruction due from the next day)\n",
 	       json_string_value(json_object_get(t, "retention_until")));
+	if (json_is_true(json_object_get(t, "retention_ended")))
+		printf("retention ended: no terms are in force for new deliveries on this date\n");
 	print_list("recipients: ", json_object_get(t, "recipients"), "id");
 
 	size_t i, j;
