@@ -7,7 +7,7 @@
 #   t_migrate
 #   tok=$(t_credential governance alice)   # or: t_credential recipient bob maastricht-sbe
 #   t_start                            # waits for the ready line; sets T_PORT, T_URL
-#   t_http GET /v1/things "$tok"       # sets HTTP_STATUS, HTTP_BODY (+ $T_DIR/headers)
+#   t_http GET /v1/things "$tok"       # sets HTTP_STATUS, HTTP_BODY (+ $T_DIR/http.headers)
 #   t_expect_status 200
 #   t_expect_json '.status' ok
 #   t_stop                             # SIGTERM; sets T_EXIT
@@ -222,7 +222,7 @@ t_signal() {
 }
 
 # t_http METHOD PATH [TOKEN] [CURL-ARGS...]: one HTTPS request.  Sets HTTP_STATUS
-# ("000" when no HTTP answer came) and HTTP_BODY; headers in $T_DIR/headers.
+# ("000" when no HTTP answer came) and HTTP_BODY; headers in $T_DIR/http.headers.
 t_http() {
   local method=$1 path=$2 token=${3:-}
   shift 3 2>/dev/null || shift $#
@@ -232,15 +232,16 @@ t_http() {
     printf 'header = "Authorization: Bearer %s"\n' "$token" >"$T_DIR/auth.curl"
     auth=(--config "$T_DIR/auth.curl")
   fi
-  HTTP_STATUS=$(curl -sk --max-time 60 -X "$method" "${auth[@]}" -D "$T_DIR/headers" \
-    -o "$T_DIR/body" -w '%{http_code}' "$@" "$T_URL$path") || true
-  HTTP_BODY=$(cat "$T_DIR/body" 2>/dev/null || true)
+  rm -f "$T_DIR/http.body" "$T_DIR/http.headers"
+  HTTP_STATUS=$(curl -sk --max-time 60 -X "$method" "${auth[@]}" -D "$T_DIR/http.headers" \
+    -o "$T_DIR/http.body" -w '%{http_code}' "$@" "$T_URL$path") || true
+  HTTP_BODY=$(cat "$T_DIR/http.body" 2>/dev/null || true)
   rm -f "$T_DIR/auth.curl"
 }
 
 # t_header NAME: a response header of the last t_http (case-insensitive), "" if absent.
 t_header() {
-  tr -d '\r' <"$T_DIR/headers" | sed -n "s/^$1: //Ip" | tail -n 1
+  tr -d '\r' <"$T_DIR/http.headers" | sed -n "s/^$1: //Ip" | tail -n 1
 }
 
 t_expect_status() {
