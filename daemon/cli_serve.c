@@ -123,6 +123,8 @@ int cli_serve(int argc, char **argv)
 	 * reloads, and server_config(s) gives the configuration in force.
 	 */
 	struct retention_service *retention = retention_setup(server_base(s), c);
+	if (retention != NULL)
+		server_on_reload(s, retention_reload, retention);
 
 	bool ok = server_run(s, &e);
 	if (!ok)

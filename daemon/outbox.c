@@ -392,6 +392,12 @@ static void outbox_tick(evutil_socket_t fd, short what, void *arg)
 	outbox_poll(arg);
 }
 
+void outbox_set_config(struct outbox *o, const struct config *c)
+{
+	if (o != NULL)
+		o->c = c;
+}
+
 void outbox_kick(struct outbox *o)
 {
 	if (o != NULL)

@@ -35,6 +35,9 @@ bool outbox_enqueue(PGconn *db, const char *audience, const char *recipient, con
  * time, each bounded by c->webhook_timeout_ms.  c must outlive the outbox. */
 struct outbox *outbox_start(struct event_base *base, const struct config *c, struct err *e)
     __attribute__((warn_unused_result));
+/* After a configuration reload: c replaces the one given to outbox_start (which
+ * the caller may release afterwards). */
+void outbox_set_config(struct outbox *o, const struct config *c);
 /* Looks for due events now rather than at the next tick. */
 void outbox_kick(struct outbox *o);
 /* Stops polling; requests in flight are abandoned (they are retried later: the

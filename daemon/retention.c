@@ -713,6 +713,23 @@ struct retention_service *retention_setup(struct event_base *base, const struct 
 	return s;
 }
 
+void retention_reload(const struct config *c, void *arg)
+{
+	struct retention_service *s = arg;
+	if (s == NULL || c == NULL)
+		return;
+	struct config *old = s->c;
+	s->c = config_ref((struct config *)c);
+	outbox_set_config(s->outbox, s->c);
+	config_unref(old);
+	int secs = c->retention_interval_seconds > 0 ? c->retention_interval_seconds : 3600;
+	struct timeval tv = {secs, 0};
+	if (event_add(s->timer, &tv) != 0)
+		log_error("retention: cannot reschedule the scheduler timer");
+	log_info("retention: configuration reloaded: scheduler every %d s, grace %d days", secs,
+	         c->grace_days);
+}
+
 void retention_stop(struct retention_service *s)
 {
 	if (s == NULL)

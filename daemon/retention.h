@@ -62,6 +62,9 @@ bool retention_set_governance_webhook(PGconn *db, const char *url, const char *s
 void retention_failpoint(const char *name);
 
 struct retention_service *retention_setup(struct event_base *base, const struct config *c);
+/* A server_reload_fn (server.h): the service takes the reloaded configuration
+ * (interval, reminders, grace, webhook timeout); arg is the service. */
+void retention_reload(const struct config *c, void *arg);
 void retention_stop(struct retention_service *s);
 
 #endif
