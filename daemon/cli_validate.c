@@ -1,0 +1,406 @@
+/*
+ * cli_validate: `deliberd validate`, the offline check of an extract against a
+ * deliberation file (--terms) or the registry (--config/--deliberation).  Exit 0
+ * when the extract passes, 1 when it breaks a rule (the report says which), 2 when
+ * it could not be checked.  A regular file is mapped and validated on all cores
+ * (extract_run_buffer); a pipe or stdin ("-") is streamed in 4 MiB reads.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "extract.h"
+#include "registry.h"
+#include "report.h"
+#include "terms.h"
+
+#define READ_SIZE (4u << 20)
+#define PROGRESS_MIN (64ull << 20)
+#define MAX_ERRORS_LIMIT 1000000
+
+struct validate_opts {
+	const char *terms, *config, *deliberation;
+	const char *recipient, *group, *phase, *date, *destination;
+	const char *format, *max_errors, *threads;
+	const char *extract;
+	bool help;
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: deliberd validate --terms FILE --recipient ID --group G --phase N\n"
+	      "                         --date YYYY-MM-DD [--destination D]\n"
+	      "                         [--format json|text] [--max-errors N] EXTRACT\n"
+	      "       deliberd validate --config FILE --deliberation REF ... EXTRACT\n"
+	      "\n"
+	      "Checks an extract (CSV, header row of variable codes; '-' reads stdin)\n"
+	      "against the terms of a deliberation in force on --date: a deliberation\n"
+	      "file (--terms) or the registry (--config FILE --deliberation 21/128).\n"
+	      "\n"
+	      "  --recipient ID      who receives the extract (e.g. maastricht-sbe)\n"
+	      "  --group G           target group (e.g. naric)\n"
+	      "  --phase N           phase of the study (1, 2)\n"
+	      "  --date YYYY-MM-DD   delivery date (default: today, Europe/Brussels)\n"
+	      "  --destination D     recipient_premises or secure_room (not checked if absent)\n"
+	      "  --format F          json (default: one JSON object on stdout) or text\n"
+	      "  --max-errors N      error examples in the report (default 100)\n"
+	      "  --threads N         threads for a regular file (default: all cores)\n"
+	      "\n"
+	      "Exit status: 0 the extract passes, 1 it breaks a rule, 2 it could not be\n"
+	      "checked (bad arguments, unreadable file, bad terms, no database).\n"
+	      "Reports name rule, line and column, never a value (docs/validation.md).\n",
+	      out);
+}
+
+static bool opt_value(struct validate_opts *o, const char *key, const char *val)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} table[] = {
+	    {"terms", offsetof(struct validate_opts, terms)},
+	    {"config", offsetof(struct validate_opts, config)},
+	    {"deliberation", offsetof(struct validate_opts, deliberation)},
+	    {"recipient", offsetof(struct validate_opts, recipient)},
+	    {"group", offsetof(struct validate_opts, group)},
+	    {"phase", offsetof(struct validate_opts, phase)},
+	    {"date", offsetof(struct validate_opts, date)},
+	    {"destination", offsetof(struct validate_opts, destination)},
+	    {"format", offsetof(struct validate_opts, format)},
+	    {"max-errors", offsetof(struct validate_opts, max_errors)},
+	    {"threads", offsetof(struct validate_opts, threads)},
+	};
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (strcmp(key, table[i].name) == 0) {
+			const char **slot = (const char **)(void *)((char *)o + table[i].offset);
+			if (*slot) {
+				fprintf(stderr, "deliberd validate: option '--%s' given twice\n",
+				        key);
+				return false;
+			}
+			*slot = val;
+			return true;
+		}
+	}
+	fprintf(stderr, "deliberd validate: unknown option '--%s' (see --help)\n", key);
+	return false;
+}
+
+static bool parse_args(int argc, char **argv, struct validate_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			o->help = true;
+			return true;
+		}
+		if (strncmp(a, "--", 2) != 0 || strcmp(a, "--") == 0) {
+			if (strcmp(a, "--") == 0 && i + 1 < argc)
+				a = argv[++i];
+			if (o->extract) {
+				fputs("deliberd validate: only one EXTRACT may be given\n", stderr);
+				return false;
+			}
+			o->extract = a;
+			continue;
+		}
+		char key[32];
+		const char *name = a + 2, *eq = strchr(name, '='), *val;
+		size_t len = eq ? (size_t)(eq - name) : strlen(name);
+		if (len == 0 || len >= sizeof(key)) {
+			fprintf(stderr, "deliberd validate: unknown option '%.40s'\n", a);
+			return false;
+		}
+		memcpy(key, name, len);
+		key[len] = '\0';
+		if (eq) {
+			val = eq + 1;
+		} else if (i + 1 < argc) {
+			val = argv[++i];
+		} else {
+			fprintf(stderr, "deliberd validate: option '--%s' needs a value\n", key);
+			return false;
+		}
+		if (!opt_value(o, key, val))
+			return false;
+	}
+	return true;
+}
+
+static bool parse_int(const char *s, long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Checks the arguments and fills params; false with a message on stderr. */
+static bool check_args(const struct validate_opts *o, struct extract_params *p, bool *json,
+                       int *threads)
+{
+	long v;
+	if (!o->terms && !o->deliberation) {
+		fputs("deliberd validate: give --terms FILE, or --config FILE and --deliberation "
+		      "REF\n",
+		      stderr);
+		return false;
+	}
+	if (o->terms && (o->deliberation || o->config)) {
+		fputs("deliberd validate: --terms and --config/--deliberation exclude each other\n",
+		      stderr);
+		return false;
+	}
+	if (o->config && !o->deliberation) {
+		fputs("deliberd validate: --config needs --deliberation REF\n", stderr);
+		return false;
+	}
+	static const char *const required[] = {"recipient", "group", "phase"};
+	const char *const values[] = {o->recipient, o->group, o->phase};
+	for (size_t i = 0; i < 3; i++) {
+		if (!values[i] || !values[i][0]) {
+			fprintf(stderr, "deliberd validate: --%s is required\n", required[i]);
+			return false;
+		}
+	}
+	if (!o->extract) {
+		fputs("deliberd validate: no EXTRACT given ('-' for stdin)\n", stderr);
+		return false;
+	}
+	memset(p, 0, sizeof(*p));
+	p->recipient = o->recipient;
+	p->group = o->group;
+	p->destination = o->destination;
+	if (!parse_int(o->phase, 1, 1000, &v)) {
+		fputs("deliberd validate: --phase must be a phase number (1, 2, ...)\n", stderr);
+		return false;
+	}
+	p->phase = (int)v;
+	if (o->date) {
+		if (!terms_date_parse(o->date, &p->date)) {
+			fputs("deliberd validate: --date must be a calendar date YYYY-MM-DD\n",
+			      stderr);
+			return false;
+		}
+	} else {
+		p->date = clock_brussels_date(clock_now());
+	}
+	if (o->destination && !o->destination[0]) {
+		fputs("deliberd validate: --destination is empty\n", stderr);
+		return false;
+	}
+	p->max_errors = 100;
+	if (o->max_errors) {
+		if (!parse_int(o->max_errors, 1, MAX_ERRORS_LIMIT, &v)) {
+			fprintf(stderr, "deliberd validate: --max-errors must be 1 to %d\n",
+			        MAX_ERRORS_LIMIT);
+			return false;
+		}
+		p->max_errors = (size_t)v;
+	}
+	*json = true;
+	if (o->format) {
+		if (strcmp(o->format, "text") == 0) {
+			*json = false;
+		} else if (strcmp(o->format, "json") != 0) {
+			fputs("deliberd validate: --format must be json or text\n", stderr);
+			return false;
+		}
+	}
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	*threads = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (int)ncpu;
+	if (o->threads) {
+		if (!parse_int(o->threads, 1, 64, &v)) {
+			fputs("deliberd validate: --threads must be 1 to 64\n", stderr);
+			return false;
+		}
+		*threads = (int)v;
+	}
+	return true;
+}
+
+/* The deliberation from the registry: "21/128" or "21-128". */
+static struct terms_deliberation *load_from_registry(const struct validate_opts *o, struct err *e)
+{
+	char ref[32];
+	if (strlen(o->deliberation) >= sizeof(ref)) {
+		err_set_field(e, ERR_INVALID, "deliberation",
+		              "--deliberation is not a reference "
+		              "like 21/128");
+		return NULL;
+	}
+	snprintf(ref, sizeof(ref), "%s", o->deliberation);
+	for (char *s = ref; *s; s++)
+		if (*s == '-')
+			*s = '/';
+	struct config *c = o->config ? config_load(o->config, e) : config_default();
+	if (!c) {
+		if (e->kind == ERR_NONE)
+			err_set(e, ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	struct terms_deliberation *d = NULL;
+	PGconn *db = db_connect(c, e);
+	if (db) {
+		d = registry_load(db, ref, e);
+		db_close(db);
+	}
+	config_unref(c);
+	return d;
+}
+
+struct progress_state {
+	int last;
+};
+
+static void progress_bar(void *arg, uint64_t done, uint64_t total)
+{
+	struct progress_state *s = arg;
+	int pct = total ? (int)(done * 100 / total) : 100;
+	if (pct == s->last)
+		return;
+	s->last = pct;
+	int width = 40, fill = pct * width / 100;
+	fprintf(stderr, "\rvalidating [%.*s%*s] %3d%% of %" PRIu64 " MiB", fill,
+	        "########################################", width - fill, "", pct, total >> 20);
+	fflush(stderr);
+}
+
+/* Streams fd through a validator (stdin, pipes, files that cannot be mapped). */
+static struct extract_validator *validate_stream(const struct terms_deliberation *d,
+                                                 const struct extract_params *p, int fd,
+                                                 const char *name, struct extract_report *r,
+                                                 struct err *e)
+{
+	struct extract_validator *v = extract_new(d, p, e);
+	if (!v)
+		return NULL;
+	char *buf = malloc(READ_SIZE);
+	if (!buf) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		extract_free(v);
+		return NULL;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, READ_SIZE);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_set(e, ERR_INVALID, "cannot read %s: %s", name, strerror(errno));
+			free(buf);
+			extract_free(v);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		extract_feed(v, buf, (size_t)n);
+	}
+	free(buf);
+	extract_finish(v, r);
+	return v;
+}
+
+int cli_validate(int argc, char **argv)
+{
+	struct validate_opts o;
+	struct extract_params p;
+	bool json;
+	int threads;
+	if (!parse_args(argc, argv, &o))
+		return CLI_ERROR;
+	if (o.help) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	if (!check_args(&o, &p, &json, &threads))
+		return CLI_ERROR;
+
+	struct err e = {0};
+	struct terms_deliberation *d =
+	    o.terms ? terms_load_file(o.terms, &e) : load_from_registry(&o, &e);
+	if (!d) {
+		fprintf(stderr, "deliberd validate: %s\n",
+		        e.message[0] ? e.message : "cannot load the terms");
+		return CLI_ERROR;
+	}
+
+	bool is_stdin = strcmp(o.extract, "-") == 0;
+	int fd = is_stdin ? STDIN_FILENO : open(o.extract, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "deliberd validate: cannot open %s: %s\n", o.extract,
+		        strerror(errno));
+		terms_free(d);
+		return CLI_ERROR;
+	}
+	const char *name = is_stdin ? "standard input" : o.extract;
+	struct stat st;
+	struct extract_report r;
+	struct extract_validator *v = NULL;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		err_set(&e, ERR_INVALID, "%s is a directory", name);
+	} else if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		size_t len = (size_t)st.st_size;
+		void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map != MAP_FAILED) {
+			(void)madvise(map, len, MADV_SEQUENTIAL | MADV_WILLNEED);
+			struct progress_state ps = {.last = -1};
+			bool bar = isatty(STDERR_FILENO) && st.st_size > (off_t)PROGRESS_MIN;
+			v = extract_run_buffer(d, &p, map, len, threads, bar ? progress_bar : NULL,
+			                       &ps, &r, &e);
+			if (bar)
+				fputs("\r\033[K", stderr);
+			munmap(map, len);
+		} else {
+			v = validate_stream(d, &p, fd, name, &r, &e);
+		}
+	} else {
+		v = validate_stream(d, &p, fd, name, &r, &e);
+	}
+	if (!is_stdin)
+		close(fd);
+	if (!v) {
+		fprintf(stderr, "deliberd validate: %s\n", e.message);
+		terms_free(d);
+		return CLI_ERROR;
+	}
+	int status = r.passed ? CLI_OK : CLI_FAILED;
+	if (json) {
+		json_t *j = report_to_json(&r, &p);
+		char *s = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+		if (!s) {
+			fputs("deliberd validate: out of memory rendering the report\n", stderr);
+			status = CLI_ERROR;
+		} else {
+			printf("%s\n", s);
+		}
+		free(s);
+		json_decref(j);
+	} else {
+		report_write_text(stdout, &r, &p);
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "deliberd validate: cannot write the report: %s\n",
+		        strerror(errno));
+		status = CLI_ERROR;
+	}
+	extract_report_free(&r);
+	extract_free(v);
+	terms_free(d);
+	return status;
+}
