@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# test_audit_api: GET /v1/audit?after=SEQ&limit=N: auditors and governance read the
+# trail (delivery and recipient get 403), oldest first, in pages linked by "next"
+# (null on the last page); bad parameters are 400 naming the field; the events
+# carry the chain (prev_hash = previous hash) and never a token.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+t_init audit_api
+t_migrate
+auditor=$(t_credential auditor audra)
+governance=$(t_credential governance gus)
+delivery=$(t_credential delivery dora)
+recipient=$(t_credential recipient rita maastricht-sbe)
+for i in 1 2 3; do
+  t_credential auditor "extra$i" >/dev/null
+done
+# 7 events so far: 7 credential.add
+t_start
+
+t_http GET /v1/audit "$auditor"
+t_expect_status 200
+t_expect_json '.events | length' 7
+t_expect_json '.next' null
+t_expect_json '.events[0].seq' 1
+t_expect_json '.events[0].action' credential.add
+t_expect_json '.events[0].object' credential:1
+t_expect_json '.events[0].details.role' auditor
+t_expect_json '.events[0].prev_hash' 0000000000000000000000000000000000000000000000000000000000000000
+t_expect_json '(.events[1].prev_hash == .events[0].hash)' true
+t_expect_json '.events[0].at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{6}Z$")' true
+for tok in "$auditor" "$governance" "$delivery" "$recipient"; do
+  grep -qF -- "${tok#dlb_}" <<<"$HTTP_BODY" && t_fail "a token appears in the audit trail"
+done
+
+# pages of 3: 1-3 (next 3), 4-6 (next 6), 7 (next null)
+t_http GET '/v1/audit?limit=3' "$governance"
+t_expect_status 200
+t_expect_json '[.events[].seq] | join(",")' 1,2,3
+t_expect_json '.next' 3
+t_http GET '/v1/audit?after=3&limit=3' "$governance"
+t_expect_json '[.events[].seq] | join(",")' 4,5,6
+t_expect_json '.next' 6
+t_http GET '/v1/audit?after=6&limit=3' "$governance"
+t_expect_json '[.events[].seq] | join(",")' 7
+t_expect_json '.next' null
+t_http GET '/v1/audit?after=7' "$auditor"
+t_expect_status 200
+t_expect_json '.events | length' 0
+t_expect_json '.next' null
+# exactly a full last page: next is null, not a cursor to an empty page
+t_http GET '/v1/audit?after=4&limit=3' "$auditor"
+t_expect_json '[.events[].seq] | join(",")' 5,6,7
+t_expect_json '.next' null
+
+# roles
+t_http GET /v1/audit "$delivery"
+t_expect_error 403 forbidden
+t_http GET /v1/audit "$recipient"
+t_expect_error 403 forbidden
+t_http GET /v1/audit
+t_expect_error 401 unauthenticated
+
+# bad parameters name the field
+for q in 'after=-1' 'after=x' 'after=' 'after=99999999999999999999' 'limit=0' 'limit=1001' 'limit=2x'; do
+  t_http GET "/v1/audit?$q" "$auditor"
+  t_expect_error 400 invalid
+  field=${q%%=*}
+  grep -q "$field" <<<"$HTTP_BODY" || t_fail "400 for $q does not name $field: $HTTP_BODY"
+done
+
+t_stop
+t_done
