@@ -111,17 +111,14 @@ t_expect_json .order.status confirmed
 CERT=$(jq -r .certificate.id <<<"$HTTP_BODY")
 [[ $CERT =~ ^dc- ]] || t_fail "no certificate id: $HTTP_BODY"
 
-t_http GET "/v1/certificates/$CERT" "$REC"
+r_download "/v1/certificates/$CERT" "$REC" "$T_DIR/CERT.json"
 t_expect_status 200
-cp "$T_DIR/body" "$T_DIR/CERT.json"
-[[ $(t_header Content-Type) == application/json* ]] || t_fail "certificate content type"
-t_http GET "/v1/certificates/$CERT/signature" "$REC"
+[[ $(r_header Content-Type) == application/json* ]] || t_fail "certificate content type"
+r_download "/v1/certificates/$CERT/signature" "$REC" "$T_DIR/CERT.p7s"
 t_expect_status 200
-cp "$T_DIR/body" "$T_DIR/CERT.p7s"
-[[ $(t_header Content-Type) == application/pkcs7-signature ]] || t_fail "signature content type"
-t_http GET "/v1/signing-certificates?format=pem" "$REC"
+[[ $(r_header Content-Type) == application/pkcs7-signature ]] || t_fail "signature content type"
+r_download "/v1/signing-certificates?format=pem" "$REC" "$T_DIR/SIGNER.pem"
 t_expect_status 200
-cp "$T_DIR/body" "$T_DIR/SIGNER.pem"
 t_http GET /v1/signing-certificates "$GOV"
 t_expect_json '.signing_certificates | length' 1
 t_expect_json '.signing_certificates[0].current' true
@@ -170,8 +167,8 @@ t_http GET "/v1/destructions?status=confirmed" "$REC"
 t_expect_json '.destructions[0].certificate' "$CERT"
 
 # metrics show it
-t_http GET /metrics "$GOV"
-grep -q '^deliberd_destruction_orders{status="confirmed"} 1' "$T_DIR/body" ||
+r_download /metrics "$GOV" "$T_DIR/metrics.txt"
+grep -q '^deliberd_destruction_orders{status="confirmed"} 1' "$T_DIR/metrics.txt" ||
   t_fail "no confirmed order in /metrics"
 
 # every step is in the audit trail, and the chain verifies

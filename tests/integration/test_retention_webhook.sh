@@ -91,8 +91,8 @@ jq -e '.event == "destruction.ordered" and .order_id >= 1 and .recipient == "maa
   t_fail "the ordered event body"
 
 # /metrics: nothing pending
-t_http GET /metrics "$GOV"
-grep -q '^deliberd_outbox_pending 0' "$T_DIR/body" || t_fail "outbox still pending in /metrics"
+r_download /metrics "$GOV" "$T_DIR/metrics.txt"
+grep -q '^deliberd_outbox_pending 0' "$T_DIR/metrics.txt" || t_fail "outbox still pending in /metrics"
 r_audit_verify
 t_stop
 t_done
