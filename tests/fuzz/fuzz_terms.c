@@ -1,7 +1,8 @@
 /*
  * fuzz_terms: libFuzzer target for deliberation files.  Feeds the input (made a
- * C string) to terms_load_string; whatever loads must also survive the JSON round
- * trip with identical canonical bytes, and the ODRL export of every version.
+ * C string) to terms_load_string, or to terms_json_parse when it starts with '{';
+ * whatever loads must also survive the JSON round trip with identical canonical
+ * bytes, and the ODRL export of every version.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -59,6 +60,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
+	if (size > 0 && data[0] == '{') {
+		/* JSON input: the face of POST /v1/deliberations and of the registry */
+		json_t *j = json_loadb(text, size, 0, NULL);
+		d = j != NULL ? terms_json_parse(j, &e) : NULL;
+		if (j != NULL && d == NULL && e.message[0] == '\0')
+			abort();
+		json_decref(j);
+		if (d != NULL) {
+			round_trip(d);
+			terms_free(d);
+		}
+		free(text);
+		return 0;
+	}
 	d = terms_load_string(text, "fuzz.conf", &e);
 	if (d != NULL) {
 		round_trip(d);
