@@ -197,8 +197,8 @@ static int credential_add_cmd(const struct config *c, const char *role_s, const 
 		printf("%s\n", token);
 		fflush(stdout);
 		fprintf(stderr,
-		        "created credential %" PRId64 " (%s%s%s, name '%s'); the token above is "
-		        "shown only once\n",
+		        "created credential %" PRId64 " (%s%s%s, name '%s'); the token printed on "
+		        "standard output is shown only once\n",
 		        id, role_s, recipient != NULL ? " of " : "",
 		        recipient != NULL ? recipient : "", name);
 		OPENSSL_cleanse(token, sizeof(token));

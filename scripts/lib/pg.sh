@@ -9,7 +9,7 @@ PG_USER=postgres
 
 # pg_as_user CMD...: runs CMD as the cluster's owner.
 pg_as_user() {
-  runuser -u "$PG_USER" -- "$@"
+  (cd / && runuser -u "$PG_USER" -- "$@") # from a directory it may enter
 }
 
 # pg_reachable DIR: can the postgres user create files in DIR?
