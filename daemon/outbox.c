@@ -231,8 +231,9 @@ static bool send_start(struct outbox *o, struct outbox_send *s, const char *url,
 	int port = evhttp_uri_get_port(u);
 	if (port < 0)
 		port = tls ? 443 : 80;
-	char hostname[256];
+	char hostname[256], hostraw[256];
 	snprintf(hostname, sizeof(hostname), "%s", host);
+	snprintf(hostraw, sizeof(hostraw), "%s", host); /* as in the URL: the Host header */
 	/* evhttp keeps IPv6 literals bracketed; sockets and certificates do not. */
 	size_t hl = strlen(hostname);
 	if (hl > 2 && hostname[0] == '[' && hostname[hl - 1] == ']') {
@@ -299,9 +300,9 @@ static bool send_start(struct outbox *o, struct outbox_send *s, const char *url,
 	char sig[72], hosthdr[300], len[24];
 	outbox_signature(secret, body, strlen(body), sig);
 	if (port == (tls ? 443 : 80))
-		snprintf(hosthdr, sizeof(hosthdr), "%s", host);
+		snprintf(hosthdr, sizeof(hosthdr), "%s", hostraw);
 	else
-		snprintf(hosthdr, sizeof(hosthdr), "%s:%d", host, port);
+		snprintf(hosthdr, sizeof(hosthdr), "%s:%d", hostraw, port);
 	snprintf(len, sizeof(len), "%zu", strlen(body));
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	evhttp_add_header(h, "Host", hosthdr);
