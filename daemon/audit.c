@@ -92,6 +92,12 @@ bool audit_append(PGconn *conn, const char *actor, const char *action, const cha
 		err_set(e, ERR_INTERNAL, "audit details must be a JSON object");
 		return false;
 	}
+	/* Outside a transaction the lock would end with its own statement and two
+	 * appenders could link to the same event. */
+	if (conn == NULL || PQtransactionStatus(conn) != PQTRANS_INTRANS) {
+		err_set(e, ERR_INTERNAL, "audit_append must run inside the change's transaction");
+		return false;
+	}
 	json_t *empty = details == NULL ? json_object() : NULL;
 	char *text = json_dumps(details != NULL ? details : empty, AUDIT_JSON_FLAGS);
 	json_decref(empty);

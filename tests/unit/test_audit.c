@@ -191,8 +191,16 @@ static void test_bad_input(void **state)
 	}
 	struct err e = {0};
 	json_t *arr = json_array();
+	assert_true(db_begin(f->db, &e));
 	assert_false(audit_append(f->db, "cli:x", "a", "o", arr, &e));
+	assert_int_equal(e.kind, ERR_INTERNAL);
+	db_rollback(f->db);
 	json_decref(arr);
+	/* outside a transaction: refused, nothing written */
+	err_clear(&e);
+	assert_false(audit_append(f->db, "cli:x", "a", "o", NULL, &e));
+	assert_int_equal(e.kind, ERR_INTERNAL);
+	assert_non_null(strstr(e.message, "transaction"));
 	verify_expect(f->db, true, 0, 0);
 }
 
