@@ -150,6 +150,7 @@ static size_t parse_slow(char delim, const char *p, size_t n, size_t limit, bool
 					if (!out) {
 						out = r->scratch + used;
 						olen = 0;
+						r->unescaped = true;
 					}
 					memcpy(out + olen, p + seg, k + 1 - seg);
 					olen += k + 1 - seg;
@@ -263,9 +264,24 @@ resync : {
 }
 }
 
-static inline void push_delims(struct csv_record *r, const char *p, size_t base, unsigned mask,
+/* Pushes the fields ending at the delimiters of one block (mask bits). */
+static inline void push_delims(struct csv_record *r, const char *p, size_t base, uint32_t mask,
                                size_t *fstart)
 {
+	if (r->nfields + 32 <= r->fields_cap) {
+		struct csv_field *f = r->fields + r->nfields;
+		r->nfields += (uint32_t)__builtin_popcount(mask);
+		while (mask) {
+			size_t pos = base + (size_t)__builtin_ctz(mask);
+			f->ptr = p + *fstart;
+			f->len = (uint32_t)(pos - *fstart);
+			f->line = 0;
+			f++;
+			*fstart = pos + 1;
+			mask &= mask - 1;
+		}
+		return;
+	}
 	while (mask) {
 		size_t pos = base + (size_t)__builtin_ctz(mask);
 		push(r, p + *fstart, pos - *fstart, 0);
@@ -273,6 +289,68 @@ static inline void push_delims(struct csv_record *r, const char *p, size_t base,
 		mask &= mask - 1;
 	}
 }
+
+#ifdef __SSE2__
+/* Splits unquoted fields of p[i..limit) 16 bytes at a time until the first quote
+ * or LF, or until less than a block remains; returns where it stopped. */
+static size_t scan_sse2(char delim, const char *p, size_t i, size_t limit, struct csv_record *r,
+                        size_t *fstart, unsigned *hi)
+{
+	const __m128i vd = _mm_set1_epi8(delim);
+	const __m128i vq = _mm_set1_epi8('"');
+	const __m128i vl = _mm_set1_epi8('\n');
+	while (i + 16 <= limit) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		uint32_t md = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vd));
+		uint32_t ms = (uint32_t)_mm_movemask_epi8(
+		    _mm_or_si128(_mm_cmpeq_epi8(x, vq), _mm_cmpeq_epi8(x, vl)));
+		uint32_t mh = (uint32_t)_mm_movemask_epi8(x);
+		if (ms) {
+			uint32_t stop = (uint32_t)__builtin_ctz(ms);
+			uint32_t below = (1u << stop) - 1;
+			push_delims(r, p, i, md & below, fstart);
+			*hi |= (mh & below) ? 0x80 : 0;
+			return i + stop;
+		}
+		push_delims(r, p, i, md, fstart);
+		*hi |= mh ? 0x80 : 0;
+		i += 16;
+	}
+	return i;
+}
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_SCAN 1
+/* The same, 32 bytes at a time (chosen at run time on CPUs with AVX2). */
+__attribute__((target("avx2"))) static size_t scan_avx2(char delim, const char *p, size_t i,
+                                                        size_t limit, struct csv_record *r,
+                                                        size_t *fstart, unsigned *hi)
+{
+	const __m256i vd = _mm256_set1_epi8(delim);
+	const __m256i vq = _mm256_set1_epi8('"');
+	const __m256i vl = _mm256_set1_epi8('\n');
+	while (i + 32 <= limit) {
+		__m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+		uint32_t md = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, vd));
+		uint32_t ms = (uint32_t)_mm256_movemask_epi8(
+		    _mm256_or_si256(_mm256_cmpeq_epi8(x, vq), _mm256_cmpeq_epi8(x, vl)));
+		uint32_t mh = (uint32_t)_mm256_movemask_epi8(x);
+		if (ms) {
+			uint32_t stop = (uint32_t)__builtin_ctz(ms);
+			uint32_t below = stop == 32 ? ~0u : (1u << stop) - 1;
+			push_delims(r, p, i, md & below, fstart);
+			*hi |= (mh & below) ? 0x80 : 0;
+			return i + stop;
+		}
+		push_delims(r, p, i, md, fstart);
+		*hi |= mh ? 0x80 : 0;
+		i += 32;
+	}
+	return i;
+}
+#endif
 
 size_t csv_parse(char delim, const char *p, size_t n, bool eof, struct csv_record *r,
                  enum csv_status *st)
@@ -285,30 +363,15 @@ size_t csv_parse(char delim, const char *p, size_t n, bool eof, struct csv_recor
 	r->lines = 0;
 	r->high = false;
 	r->blank = false;
+	r->unescaped = false;
 	r->bad_field = 0;
 	r->bad_line = 0;
+#ifdef HAVE_AVX2_SCAN
+	if (__builtin_cpu_supports("avx2"))
+		i = scan_avx2(delim, p, i, limit, r, &fstart, &hi);
+#endif
 #ifdef __SSE2__
-	const __m128i vd = _mm_set1_epi8(delim);
-	const __m128i vq = _mm_set1_epi8('"');
-	const __m128i vl = _mm_set1_epi8('\n');
-	while (i + 16 <= limit) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		unsigned md = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vd));
-		unsigned ms = (unsigned)_mm_movemask_epi8(
-		    _mm_or_si128(_mm_cmpeq_epi8(x, vq), _mm_cmpeq_epi8(x, vl)));
-		unsigned mh = (unsigned)_mm_movemask_epi8(x);
-		if (ms) {
-			unsigned stop = (unsigned)__builtin_ctz(ms);
-			unsigned below = (1u << stop) - 1;
-			push_delims(r, p, i, md & below, &fstart);
-			hi |= (mh & below) ? 0x80 : 0;
-			i += stop;
-			goto special;
-		}
-		push_delims(r, p, i, md, &fstart);
-		hi |= mh ? 0x80 : 0;
-		i += 16;
-	}
+	i = scan_sse2(delim, p, i, limit, r, &fstart, &hi);
 #endif
 	for (; i < limit; i++) {
 		unsigned char c = (unsigned char)p[i];
@@ -321,9 +384,6 @@ size_t csv_parse(char delim, const char *p, size_t n, bool eof, struct csv_recor
 			hi |= c;
 		}
 	}
-#ifdef __SSE2__
-special:
-#endif
 	if (i < limit && p[i] == '\n') {
 		size_t end = i;
 		if (end > fstart && p[end - 1] == '\r')

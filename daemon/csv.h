@@ -46,6 +46,7 @@ struct csv_record {
 	uint32_t lines;     /* newlines consumed, terminator included */
 	bool high;          /* some byte >= 0x80 in the record */
 	bool blank;         /* nothing before the terminator but an optional CR */
+	bool unescaped;     /* some field points into scratch, not into the input */
 	uint32_t bad_field; /* CSV_MALFORMED: 0-based index of the offending field */
 	uint32_t bad_line;  /* CSV_MALFORMED: newlines before that field starts */
 	char *scratch;

@@ -74,26 +74,64 @@ static void *xcalloc(size_t n, size_t size)
 
 /* ---- small string sets and memos over packed keys ---------------------- */
 
-/* Packs a value of at most 16 bytes into two words; together with the length
- * the packing is unique, so equal keys mean equal values. */
-static inline void pack16(const char *s, uint32_t len, uint64_t *a, uint64_t *b)
+static const uint64_t mask_a[17] = {
+    0,
+    0xffull,
+    0xffffull,
+    0xffffffull,
+    0xffffffffull,
+    0xffffffffffull,
+    0xffffffffffffull,
+    0xffffffffffffffull,
+    ~0ull,
+    ~0ull,
+    ~0ull,
+    ~0ull,
+    ~0ull,
+    ~0ull,
+    ~0ull,
+    ~0ull,
+    ~0ull,
+};
+static const uint64_t mask_b[17] = {
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0xffull,
+    0xffffull,
+    0xffffffull,
+    0xffffffffull,
+    0xffffffffffull,
+    0xffffffffffffull,
+    0xffffffffffffffull,
+    ~0ull,
+};
+
+/* Packs a value of at most 16 bytes into two words, zero-padded, so that equal
+ * words and length mean equal values.  When the buffer holding s goes on for 16
+ * bytes (end, NULL if unknown), two loads and masks do it without branching on
+ * the length. */
+static inline void pack16(const char *s, uint32_t len, const char *end, uint64_t *a, uint64_t *b)
 {
-	if (len >= 8) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (end && end - s >= 16) {
 		memcpy(a, s, 8);
-		memcpy(b, s + len - 8, 8);
-	} else if (len >= 4) {
-		uint32_t x, y;
-		memcpy(&x, s, 4);
-		memcpy(&y, s + len - 4, 4);
-		*a = x | ((uint64_t)y << 32);
-		*b = 0;
-	} else if (len > 0) {
-		*a = (uint64_t)(unsigned char)s[0] | ((uint64_t)(unsigned char)s[len / 2] << 8) |
-		     ((uint64_t)(unsigned char)s[len - 1] << 16);
-		*b = 0;
-	} else {
-		*a = *b = 0;
+		memcpy(b, s + 8, 8);
+		*a &= mask_a[len];
+		*b &= mask_b[len];
+		return;
 	}
+#endif
+	char tmp[16] = {0};
+	memcpy(tmp, s, len);
+	memcpy(a, tmp, 8);
+	memcpy(b, tmp + 8, 8);
 }
 
 static inline uint64_t mix(uint64_t a, uint64_t b, uint32_t len)
@@ -114,7 +152,7 @@ static uint64_t hash_long(const char *s, uint32_t len)
 		h = mix(h, w, i);
 	}
 	uint64_t a, b;
-	pack16(s + i, len - i, &a, &b);
+	pack16(s + i, len - i, NULL, &a, &b);
 	return mix(h ^ a, b, len);
 }
 
@@ -125,19 +163,89 @@ struct sentry {
 	const char *s;
 };
 
-struct strset {
-	struct sentry *e;
-	size_t mask;
+/* A slot of the perfect hash: a value of at most 15 bytes, zero-padded, with its
+ * length + 1 in the top byte of b (0: empty slot). */
+struct pkey {
+	uint64_t a, b;
 };
 
-static inline uint64_t key_hash(const char *s, uint32_t len, uint64_t *a, uint64_t *b)
+static inline uint64_t with_len(uint64_t b, uint32_t len)
+{
+	return b | ((uint64_t)(len + 1) << 56);
+}
+
+/* A closed list.  Values of at most 15 bytes go into a perfect hash (a seed
+ * found at build time so that no two collide: one probe, one compare); longer
+ * values, or all of them if no seed is found, into an open-addressing table. */
+struct strset {
+	struct pkey *ph;
+	uint64_t seed;
+	unsigned shift;
+	struct sentry *e;
+	size_t mask;
+	bool longer; /* some values over 16 bytes (or no perfect hash) */
+};
+
+static inline uint64_t prehash(uint64_t a, uint64_t b, uint32_t len)
+{
+	return (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^ len;
+}
+
+static inline uint64_t key_hash(const char *s, uint32_t len, const char *end, uint64_t *a,
+                                uint64_t *b)
 {
 	if (len <= 16) {
-		pack16(s, len, a, b);
+		pack16(s, len, end, a, b);
 		return mix(*a, *b, len);
 	}
 	*a = *b = 0;
 	return hash_long(s, len);
+}
+
+static void sentry_add(struct strset *t, const char *v, uint32_t len)
+{
+	uint64_t a, b;
+	size_t j = key_hash(v, len, NULL, &a, &b) & t->mask;
+	while (t->e[j].used)
+		j = (j + 1) & t->mask;
+	t->e[j] = (struct sentry){a, b, len, 1, v};
+}
+
+/* Tries seeds for a collision-free table of 2^bits slots. */
+static bool perfect_build(struct strset *t, char *const *values, size_t n, unsigned bits)
+{
+	size_t size = (size_t)1 << bits;
+	struct pkey *ph = xcalloc(size, sizeof(*ph));
+	uint64_t x = 0x2545F4914F6CDD1Dull;
+	for (int attempt = 0; attempt < 200; attempt++) {
+		x += 0x9E3779B97F4A7C15ull; /* splitmix64 */
+		uint64_t seed = x;
+		seed = (seed ^ (seed >> 30)) * 0xBF58476D1CE4E5B9ull;
+		seed = (seed ^ (seed >> 27)) * 0x94D049BB133111EBull;
+		seed = (seed ^ (seed >> 31)) | 1;
+		memset(ph, 0, size * sizeof(*ph));
+		bool ok = true;
+		for (size_t i = 0; ok && i < n; i++) {
+			uint32_t len = (uint32_t)strlen(values[i]);
+			if (len > 15)
+				continue;
+			uint64_t a, b;
+			pack16(values[i], len, NULL, &a, &b);
+			b = with_len(b, len);
+			struct pkey *k = &ph[(prehash(a, b, 0) * seed) >> (64 - bits)];
+			if (k->b && !(k->a == a && k->b == b))
+				ok = false;
+			*k = (struct pkey){a, b};
+		}
+		if (ok) {
+			t->ph = ph;
+			t->seed = seed;
+			t->shift = 64 - bits;
+			return true;
+		}
+	}
+	free(ph);
+	return false;
 }
 
 static struct strset *strset_build(char *const *values, size_t n)
@@ -148,13 +256,18 @@ static struct strset *strset_build(char *const *values, size_t n)
 		cap *= 2;
 	t->e = xcalloc(cap, sizeof(*t->e));
 	t->mask = cap - 1;
+	unsigned bits = 3;
+	while (((size_t)1 << bits) < 4 * n)
+		bits++;
+	bool perfect = false;
+	for (unsigned k = bits; !perfect && k <= bits + 3 && k < 31; k++)
+		perfect = perfect_build(t, values, n, k);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t len = (uint32_t)strlen(values[i]);
-		uint64_t a, b;
-		size_t j = key_hash(values[i], len, &a, &b) & t->mask;
-		while (t->e[j].used)
-			j = (j + 1) & t->mask;
-		t->e[j] = (struct sentry){a, b, len, 1, values[i]};
+		if (len > 15 || !perfect) {
+			sentry_add(t, values[i], len);
+			t->longer = true;
+		}
 	}
 	return t;
 }
@@ -162,15 +275,16 @@ static struct strset *strset_build(char *const *values, size_t n)
 static void strset_free(struct strset *t)
 {
 	if (t) {
+		free(t->ph);
 		free(t->e);
 		free(t);
 	}
 }
 
-static inline bool strset_has(const struct strset *t, const char *s, uint32_t len)
+static bool sentry_has(const struct strset *t, const char *s, uint32_t len, const char *end)
 {
 	uint64_t a, b;
-	size_t j = key_hash(s, len, &a, &b) & t->mask;
+	size_t j = key_hash(s, len, end, &a, &b) & t->mask;
 	for (;;) {
 		const struct sentry *x = &t->e[j];
 		if (!x->used)
@@ -182,11 +296,25 @@ static inline bool strset_has(const struct strset *t, const char *s, uint32_t le
 	}
 }
 
+static inline bool strset_has(const struct strset *t, const char *s, uint32_t len, const char *end)
+{
+	if (t->ph && len <= 15) {
+		uint64_t a, b;
+		pack16(s, len, end, &a, &b);
+		b = with_len(b, len);
+		const struct pkey *k = &t->ph[(prehash(a, b, 0) * t->seed) >> t->shift];
+		if (k->a == a && k->b == b)
+			return true;
+	}
+	return t->longer && sentry_has(t, s, len, end);
+}
+
 /* A partial record, or the header with a BOM before it. */
 #define CARRY_SIZE (CSV_MAX_RECORD + 4)
 
 /* Direct-mapped memo of short values a pattern accepted. */
-#define MEMO_SLOTS 256
+#define MEMO_BITS 10
+#define MEMO_SLOTS (1u << MEMO_BITS)
 struct memo {
 	uint64_t a[MEMO_SLOTS], b[MEMO_SLOTS];
 	uint32_t len[MEMO_SLOTS]; /* 0: empty (the empty value is never looked up) */
@@ -259,6 +387,7 @@ struct extract_validator {
 	bool skipping;
 	uint64_t line; /* physical line on which the next record starts */
 	struct csv_record rec;
+	const char *buf_end;                   /* end of the buffer the current record lies in */
 	uint64_t pending_first, pending_count; /* blank lines not yet known to be trailing */
 
 	/* results */
@@ -511,17 +640,17 @@ static inline bool month_out_of_range(const struct extract_validator *v, const s
 	       (vi->not_future && ym_first > v->check_month);
 }
 
-static bool list_accepts(struct column *c, const char *s, uint32_t len)
+static bool list_accepts_slow(struct column *c, const char *s, uint32_t len, const char *end)
 {
 	const struct varinfo *vi = c->vi;
-	if (vi->list && strset_has(vi->list, s, len))
+	if (vi->list && strset_has(vi->list, s, len, end))
 		return true;
 	if (!vi->pat)
 		return !vi->list;
 	if (len <= 16 && c->memo) {
 		uint64_t a, b;
-		pack16(s, len, &a, &b);
-		size_t j = mix(a, b, len) & (MEMO_SLOTS - 1);
+		pack16(s, len, end, &a, &b);
+		size_t j = (prehash(a, b, len) * 0xD6E8FEB86659FD93ull) >> (64 - MEMO_BITS);
 		struct memo *m = c->memo;
 		if (m->len[j] == len && m->a[j] == a && m->b[j] == b)
 			return true;
@@ -533,6 +662,21 @@ static bool list_accepts(struct column *c, const char *s, uint32_t len)
 		return true;
 	}
 	return pattern_match(vi->pat, s, len);
+}
+
+/* The usual case inline: a short value found by the list's perfect hash. */
+static inline bool list_accepts(struct column *c, const char *s, uint32_t len, const char *end)
+{
+	const struct strset *t = c->vi->list;
+	if (t && t->ph && len <= 15) {
+		uint64_t a, b;
+		pack16(s, len, end, &a, &b);
+		b = with_len(b, len);
+		const struct pkey *k = &t->ph[(prehash(a, b, 0) * t->seed) >> t->shift];
+		if (k->a == a && k->b == b)
+			return true;
+	}
+	return list_accepts_slow(c, s, len, end);
 }
 
 static void add_person(struct extract_validator *v, uint64_t id, uint64_t line, uint32_t field,
@@ -552,7 +696,8 @@ static void add_person(struct extract_validator *v, uint64_t id, uint64_t line, 
 
 /* One cell, one rule at most: the precedence of docs/validation.md. */
 static inline void check_cell(struct extract_validator *v, struct column *c, const char *s,
-                              uint32_t len, uint64_t line, uint32_t field, bool high)
+                              uint32_t len, uint64_t line, uint32_t field, bool high,
+                              const char *end)
 {
 	enum extract_rule rule;
 	const struct varinfo *vi = c->vi;
@@ -649,12 +794,12 @@ static inline void check_cell(struct extract_validator *v, struct column *c, con
 			return;
 		goto type;
 	case K_LIST:
-		if (list_accepts(c, s, len))
+		if (list_accepts(c, s, len, end))
 			return;
 		rule = RULE_NOT_IN_CODE_LIST;
 		goto fail;
 	case K_AMOUNT_CLASS:
-		if (list_accepts(c, s, len))
+		if (list_accepts(c, s, len, end))
 			return;
 		rule = raw_number(s, len) ? RULE_UNCLASSED_AMOUNT : RULE_NOT_IN_CODE_LIST;
 		goto fail;
@@ -737,9 +882,11 @@ static void process_record(struct extract_validator *v, const struct csv_record 
 	struct column *cols = v->cols;
 	const struct csv_field *f = r->fields;
 	bool high = r->high;
+	/* fields point into the input up to buf_end, unless some were unescaped */
+	const char *end = r->unescaped ? NULL : v->buf_end;
 	uint32_t n = r->nfields < r->fields_cap ? r->nfields : r->fields_cap;
 	for (uint32_t i = 0; i < n; i++)
-		check_cell(v, &cols[i], f[i].ptr, f[i].len, line + f[i].line, i + 1, high);
+		check_cell(v, &cols[i], f[i].ptr, f[i].len, line + f[i].line, i + 1, high, end);
 }
 
 /* Parses and processes one record from p[0..n); returns the bytes consumed, 0
@@ -748,6 +895,7 @@ static size_t take_record(struct extract_validator *v, const char *p, size_t n, 
 {
 	enum csv_status st;
 	size_t used = csv_parse(v->delim, p, n, eof, &v->rec, &st);
+	v->buf_end = p + n;
 	switch (st) {
 	case CSV_NEED_MORE:
 		return 0;
@@ -1357,13 +1505,10 @@ bool extract_priv_absorb(struct extract_validator *a, struct extract_validator *
 	for (int i = 0; i < RULE_COUNT; i++)
 		a->counts[i] += b->counts[i];
 	a->rows += b->rows;
-	size_t cursor = 0;
-	uint64_t id;
-	while (personset_next(b->persons, &cursor, &id))
-		if (personset_add(a->persons, id) < 0) {
-			fputs("deliberd: out of memory in the validator\n", stderr);
-			abort();
-		}
+	if (!personset_merge(a->persons, b->persons)) {
+		fputs("deliberd: out of memory in the validator\n", stderr);
+		abort();
+	}
 	a->line += b->line - 1;
 	a->pending_first = b->pending_first + off;
 	a->pending_count = b->pending_count;

@@ -1,9 +1,11 @@
 /*
  * pattern: compiles a pattern (syntax in pattern.h) into alternatives, each a list
  * of steps "one byte of this class", optionally optional or repeated, and matches
- * by simulating the NFA over step positions with bitsets: linear in the value,
- * never backtracking.  An alternative made only of plain steps (the usual
- * "[0-9]{5}") is matched directly by length and classes.
+ * with a deterministic automaton built at compile time (a table lookup per byte),
+ * or, when that would be too large, by simulating the NFA over step positions
+ * with bitsets: linear in the value either way, never backtracking.  An
+ * alternative made only of plain steps (the usual "[0-9]{5}") is matched directly
+ * by length and classes.
  */
 #include "pattern.h"
 
@@ -22,10 +24,20 @@ struct step {
 	uint8_t kind;
 };
 
+/* The alternative as a deterministic automaton, when it has few enough states:
+ * one table lookup per byte. */
+#define DFA_MAX_STATES 128
+struct dfa {
+	int16_t (*next)[256]; /* -1: no match possible */
+	bool *accept;
+	size_t nstates;
+};
+
 struct alt {
 	struct step *steps;
 	size_t nsteps;
 	bool plain; /* only STEP_ONE */
+	struct dfa *dfa;
 };
 
 struct pattern {
@@ -221,6 +233,98 @@ static bool add_step(struct alt *a, const uint64_t *set, uint8_t kind, size_t at
 	return true;
 }
 
+#define WORDS ((MAX_STEPS + 1 + 63) / 64)
+
+static inline bool bit(const uint64_t *b, size_t i)
+{
+	return (b[i >> 6] >> (i & 63)) & 1;
+}
+
+static inline void bit_set(uint64_t *b, size_t i)
+{
+	b[i >> 6] |= 1ull << (i & 63);
+}
+
+static void closure(const struct alt *a, uint64_t *cur)
+{
+	for (size_t i = 0; i < a->nsteps; i++)
+		if (bit(cur, i) && a->steps[i].kind != STEP_ONE)
+			bit_set(cur, i + 1);
+}
+
+/* One NFA step on byte c from the states in cur. */
+static bool step_nfa(const struct alt *a, const uint64_t *cur, unsigned char c, uint64_t *next)
+{
+	bool any = false;
+	memset(next, 0, WORDS * sizeof(uint64_t));
+	for (size_t w = 0; w < WORDS; w++) {
+		uint64_t m = cur[w];
+		while (m) {
+			size_t i = w * 64 + (size_t)__builtin_ctzll(m);
+			m &= m - 1;
+			if (i >= a->nsteps || !set_has(a->steps[i].set, c))
+				continue;
+			bit_set(next, a->steps[i].kind == STEP_STAR ? i : i + 1);
+			any = true;
+		}
+	}
+	if (any)
+		closure(a, next);
+	return any;
+}
+
+static void dfa_free(struct dfa *d)
+{
+	if (d) {
+		free(d->next);
+		free(d->accept);
+		free(d);
+	}
+}
+
+/* Subset construction; NULL when the automaton would exceed DFA_MAX_STATES
+ * (matching then simulates the NFA). */
+static struct dfa *dfa_build(const struct alt *a)
+{
+	struct dfa *d = calloc(1, sizeof(*d));
+	uint64_t(*sets)[WORDS] = calloc(DFA_MAX_STATES, sizeof(*sets));
+	if (!d || !sets)
+		goto fail;
+	d->next = calloc(DFA_MAX_STATES, sizeof(*d->next));
+	d->accept = calloc(DFA_MAX_STATES, sizeof(*d->accept));
+	if (!d->next || !d->accept)
+		goto fail;
+	bit_set(sets[0], 0);
+	closure(a, sets[0]);
+	d->nstates = 1;
+	for (size_t s = 0; s < d->nstates; s++) {
+		d->accept[s] = bit(sets[s], a->nsteps);
+		for (unsigned c = 0; c < 256; c++) {
+			uint64_t next[WORDS];
+			if (!step_nfa(a, sets[s], (unsigned char)c, next)) {
+				d->next[s][c] = -1;
+				continue;
+			}
+			size_t t = 0;
+			while (t < d->nstates && memcmp(sets[t], next, sizeof(next)) != 0)
+				t++;
+			if (t == d->nstates) {
+				if (t == DFA_MAX_STATES)
+					goto fail;
+				memcpy(sets[t], next, sizeof(next));
+				d->nstates++;
+			}
+			d->next[s][c] = (int16_t)t;
+		}
+	}
+	free(sets);
+	return d;
+fail:
+	free(sets);
+	dfa_free(d);
+	return NULL;
+}
+
 struct pattern *pattern_compile(const char *src, struct err *e)
 {
 	struct pattern *p = calloc(1, sizeof(*p));
@@ -326,29 +430,13 @@ struct pattern *pattern_compile(const char *src, struct err *e)
 		}
 		i++; /* '|' */
 	}
+	for (size_t k = 0; k < p->nalts; k++)
+		if (!p->alts[k].plain)
+			p->alts[k].dfa = dfa_build(&p->alts[k]);
 	return p;
 fail:
 	pattern_free(p);
 	return NULL;
-}
-
-#define WORDS ((MAX_STEPS + 1 + 63) / 64)
-
-static inline bool bit(const uint64_t *b, size_t i)
-{
-	return (b[i >> 6] >> (i & 63)) & 1;
-}
-
-static inline void bit_set(uint64_t *b, size_t i)
-{
-	b[i >> 6] |= 1ull << (i & 63);
-}
-
-static void closure(const struct alt *a, uint64_t *cur)
-{
-	for (size_t i = 0; i < a->nsteps; i++)
-		if (bit(cur, i) && a->steps[i].kind != STEP_ONE)
-			bit_set(cur, i + 1);
 }
 
 static bool match_alt(const struct alt *a, const unsigned char *s, size_t len)
@@ -361,26 +449,21 @@ static bool match_alt(const struct alt *a, const unsigned char *s, size_t len)
 				return false;
 		return true;
 	}
+	if (a->dfa) {
+		int state = 0;
+		for (size_t k = 0; k < len; k++) {
+			state = a->dfa->next[state][s[k]];
+			if (state < 0)
+				return false;
+		}
+		return a->dfa->accept[state];
+	}
 	uint64_t cur[WORDS] = {0}, next[WORDS];
 	bit_set(cur, 0);
 	closure(a, cur);
 	for (size_t k = 0; k < len; k++) {
-		memset(next, 0, sizeof(next));
-		bool any = false;
-		for (size_t w = 0; w < WORDS; w++) {
-			uint64_t m = cur[w];
-			while (m) {
-				size_t i = w * 64 + (size_t)__builtin_ctzll(m);
-				m &= m - 1;
-				if (i >= a->nsteps || !set_has(a->steps[i].set, s[k]))
-					continue;
-				bit_set(next, a->steps[i].kind == STEP_STAR ? i : i + 1);
-				any = true;
-			}
-		}
-		if (!any)
+		if (!step_nfa(a, cur, s[k], next))
 			return false;
-		closure(a, next);
 		memcpy(cur, next, sizeof(cur));
 	}
 	return bit(cur, a->nsteps);
@@ -398,7 +481,9 @@ void pattern_free(struct pattern *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->nalts; i++)
+	for (size_t i = 0; i < p->nalts; i++) {
 		free(p->alts[i].steps);
+		dfa_free(p->alts[i].dfa);
+	}
 	free(p);
 }

@@ -97,6 +97,28 @@ int personset_add(struct personset *s, uint64_t id)
 	return 1;
 }
 
+bool personset_reserve(struct personset *s, size_t n)
+{
+	if (n <= s->limit)
+		return true;
+	/* about 55% full once n ids are in, as after a growth */
+	return rehash(s, n / 55 * 100 + 64);
+}
+
+bool personset_merge(struct personset *s, const struct personset *from)
+{
+	size_t fresh = 0;
+	for (size_t i = 0; i < from->cap; i++)
+		if (from->slots[i] && !personset_contains(s, from->slots[i] - 1))
+			fresh++;
+	if (!personset_reserve(s, s->count + fresh))
+		return false;
+	for (size_t i = 0; i < from->cap; i++)
+		if (from->slots[i] && personset_add(s, from->slots[i] - 1) < 0)
+			return false;
+	return true;
+}
+
 bool personset_contains(const struct personset *s, uint64_t id)
 {
 	if (id == UINT64_MAX)

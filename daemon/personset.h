@@ -18,6 +18,12 @@ void personset_free(struct personset *s);
 /* Adds id; returns 1 if it was new, 0 if already present, -1 if out of memory
  * (UINT64_MAX is reserved and refused with -1). */
 int personset_add(struct personset *s, uint64_t id);
+/* Makes room for n ids in all without growing again (before a bulk insert:
+ * adding another set's ids in its slot order to a nearly full table would build
+ * one long probe run). */
+bool personset_reserve(struct personset *s, size_t n);
+/* Adds every id of from; false if out of memory. */
+bool personset_merge(struct personset *s, const struct personset *from);
 bool personset_contains(const struct personset *s, uint64_t id);
 size_t personset_count(const struct personset *s);
 /* Iterates in an unspecified order; start with *cursor = 0; false when done. */

@@ -195,6 +195,41 @@ static void test_too_long(void **state)
 	free(buf);
 }
 
+/* Records wider than the field table (it grows) and than the stored maximum. */
+static void test_wide(void **state)
+{
+	(void)state;
+	size_t nf = CSV_MAX_FIELDS + 1000;
+	char *buf = malloc(nf * 2 + 1);
+	for (size_t i = 0; i < nf; i++) {
+		buf[2 * i] = (char)('a' + i % 26);
+		buf[2 * i + 1] = ',';
+	}
+	buf[2 * nf - 1] = '\n';
+	struct csv_record r;
+	csv_record_init(&r);
+	enum csv_status st;
+	size_t used = csv_parse(',', buf, 2 * nf, false, &r, &st);
+	assert_int_equal(st, CSV_RECORD);
+	assert_int_equal(used, 2 * nf);
+	assert_int_equal(r.nfields, nf);
+	assert_int_equal(r.fields_cap, CSV_MAX_FIELDS);
+	for (size_t i = 0; i < CSV_MAX_FIELDS; i += 997) {
+		assert_int_equal(r.fields[i].len, 1);
+		assert_int_equal(r.fields[i].ptr[0], 'a' + i % 26);
+	}
+	/* 1000 fields: the table grows from its first size */
+	csv_record_free(&r);
+	csv_record_init(&r);
+	buf[2 * 1000 - 1] = '\n';
+	used = csv_parse(',', buf, 2 * nf, false, &r, &st);
+	assert_int_equal(r.nfields, 1000);
+	assert_int_equal(used, 2000);
+	assert_int_equal(r.fields[999].ptr[0], 'a' + 999 % 26);
+	csv_record_free(&r);
+	free(buf);
+}
+
 static void test_detect(void **state)
 {
 	(void)state;
@@ -250,7 +285,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse),          cmocka_unit_test(test_malformed_position),
 	    cmocka_unit_test(test_blank_and_high), cmocka_unit_test(test_too_long),
-	    cmocka_unit_test(test_detect),         cmocka_unit_test(test_scan_agrees),
+	    cmocka_unit_test(test_detect),         cmocka_unit_test(test_wide),
+	    cmocka_unit_test(test_scan_agrees),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -109,12 +109,37 @@ static void test_memory_bound(void **state)
 	personset_free(s);
 }
 
+/* Merging a set into another (in the other's slot order) is exact and stays
+ * fast: a pre-sized table keeps probe runs short. */
+static void test_merge(void **state)
+{
+	(void)state;
+	struct personset *a = personset_new(), *b = personset_new();
+	for (uint64_t i = 0; i < 300000; i++) {
+		assert_int_equal(personset_add(a, i * 3), 1);
+		assert_int_equal(personset_add(b, i * 5), 1);
+	}
+	assert_true(personset_merge(a, b));
+	/* multiples of 3 or 5 below 900000 (a) and 1500000 (b) */
+	size_t expect = 300000 + 300000 - 60000; /* multiples of 15 below 900000 */
+	assert_int_equal(personset_count(a), expect);
+	for (uint64_t i = 0; i < 300000; i++)
+		assert_true(personset_contains(a, i * 5));
+	assert_false(personset_contains(a, 7));
+	assert_true(personset_memory(a) < 16 * expect);
+	assert_true(personset_reserve(b, 10));
+	assert_int_equal(personset_count(b), 300000);
+	personset_free(a);
+	personset_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_basic),
 	    cmocka_unit_test(test_exact),
 	    cmocka_unit_test(test_memory_bound),
+	    cmocka_unit_test(test_merge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

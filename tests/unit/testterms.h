@@ -15,7 +15,7 @@
 
 #include "terms.h"
 
-static char **tt_strv(const char *const *src, size_t *n)
+static __attribute__((unused)) char **tt_strv(const char *const *src, size_t *n)
 {
 	size_t k = 0;
 	while (src[k])
@@ -27,7 +27,8 @@ static char **tt_strv(const char *const *src, size_t *n)
 	return v;
 }
 
-static struct terms_variable *tt_var(struct terms_body *b, const char *code, enum terms_type type)
+static __attribute__((unused)) struct terms_variable *tt_var(struct terms_body *b, const char *code,
+                                                             enum terms_type type)
 {
 	struct terms_variable *v = &b->variables[b->nvariables++];
 	memset(v, 0, sizeof(*v));
@@ -39,7 +40,7 @@ static struct terms_variable *tt_var(struct terms_body *b, const char *code, enu
 	return v;
 }
 
-static struct terms_deliberation *tt_build(void)
+static __attribute__((unused)) struct terms_deliberation *tt_build(void)
 {
 	struct terms_deliberation *d = calloc(1, sizeof(*d));
 	d->reference = strdup("21/128");
@@ -117,14 +118,14 @@ static struct terms_deliberation *tt_build(void)
 	return d;
 }
 
-static void tt_free_strv(char **v, size_t n)
+static __attribute__((unused)) void tt_free_strv(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
 }
 
-static void tt_free(struct terms_deliberation *d)
+static __attribute__((unused)) void tt_free(struct terms_deliberation *d)
 {
 	for (size_t k = 0; k < d->nversions; k++) {
 		struct terms_body *b = &d->versions[k].body;
@@ -154,7 +155,7 @@ static void tt_free(struct terms_deliberation *d)
 }
 
 /* The check parameters most tests use: naric, phase 1, 2025-06-15. */
-static struct extract_params tt_params(void)
+static __attribute__((unused)) struct extract_params tt_params(void)
 {
 	struct extract_params p = {
 	    .recipient = "maastricht-sbe",
