@@ -10,6 +10,7 @@
 #include "retention.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,14 +33,22 @@
 #define RETENTION_LOCK_WAIT_MS 30000
 #define RETENTION_NOTE_MAX 1000
 
+/* The serve-side service runs on a thread of its own with its own event_base,
+ * so that a slow or unreachable database never delays the main loop (signals,
+ * draining).  Only `pending` is shared with the main thread, under `lock`. */
 struct retention_service {
 	struct event_base *base;
-	struct config *c;
+	pthread_t thread;
+	bool started;
+	struct config *c; /* the retention thread's */
 	PGconn *db;
 	struct event *timer;
 	struct event *first;
+	struct event *reload;
 	struct outbox *outbox;
 	bool db_warned;
+	pthread_mutex_t lock;
+	struct config *pending; /* a reloaded config not yet taken */
 };
 
 static const char *jstr(const json_t *o, const char *key)
@@ -683,43 +692,20 @@ static void service_round(evutil_socket_t fd, short what, void *arg)
 	outbox_kick(s->outbox);
 }
 
-struct retention_service *retention_setup(struct event_base *base, const struct config *c)
+/* On the retention thread: takes the configuration handed over by a reload. */
+static void service_reload(evutil_socket_t fd, short what, void *arg)
 {
-	struct retention_service *s = calloc(1, sizeof(*s));
-	if (s == NULL) {
-		log_error("retention: out of memory");
-		return NULL;
-	}
-	s->base = base;
-	/* The reference count is the config's only mutable part: holding one keeps
-	 * this config alive across a SIGHUP swap. */
-	s->c = config_ref((struct config *)c);
-	struct err e = {0};
-	s->outbox = outbox_start(base, s->c, &e);
-	if (s->outbox == NULL)
-		log_error("retention: webhooks will not be sent: %s", e.message);
-	s->timer = event_new(base, -1, EV_PERSIST, service_round, s);
-	s->first = evtimer_new(base, service_round, s);
-	int secs = c->retention_interval_seconds > 0 ? c->retention_interval_seconds : 3600;
-	struct timeval tv = {secs, 0}, soon = {1, 0};
-	if (s->timer == NULL || s->first == NULL || event_add(s->timer, &tv) != 0 ||
-	    event_add(s->first, &soon) != 0) {
-		log_error("retention: cannot start the scheduler timer");
-		retention_stop(s);
-		return NULL;
-	}
-	metrics_add_collector(retention_collect, NULL);
-	log_info("retention: scheduler every %d s, grace %d days", secs, c->grace_days);
-	return s;
-}
-
-void retention_reload(const struct config *c, void *arg)
-{
+	(void)fd;
+	(void)what;
 	struct retention_service *s = arg;
-	if (s == NULL || c == NULL)
+	pthread_mutex_lock(&s->lock);
+	struct config *c = s->pending;
+	s->pending = NULL;
+	pthread_mutex_unlock(&s->lock);
+	if (c == NULL)
 		return;
 	struct config *old = s->c;
-	s->c = config_ref((struct config *)c);
+	s->c = c;
 	outbox_set_config(s->outbox, s->c);
 	config_unref(old);
 	int secs = c->retention_interval_seconds > 0 ? c->retention_interval_seconds : 3600;
@@ -730,16 +716,92 @@ void retention_reload(const struct config *c, void *arg)
 	         c->grace_days);
 }
 
+static void *service_main(void *arg)
+{
+	struct retention_service *s = arg;
+	event_base_loop(s->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	return NULL;
+}
+
+struct retention_service *retention_setup(struct event_base *base, const struct config *c)
+{
+	(void)base; /* the service has a loop of its own, see struct retention_service */
+	struct retention_service *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		log_error("retention: out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	/* The reference count is the config's only mutable part: holding one keeps
+	 * this config alive across a SIGHUP swap. */
+	s->c = config_ref((struct config *)c);
+	s->base = event_base_new();
+	if (s->base == NULL) {
+		log_error("retention: cannot create an event loop");
+		retention_stop(s);
+		return NULL;
+	}
+	struct err e = {0};
+	s->outbox = outbox_start(s->base, s->c, &e);
+	if (s->outbox == NULL)
+		log_error("retention: webhooks will not be sent: %s", e.message);
+	s->timer = event_new(s->base, -1, EV_PERSIST, service_round, s);
+	s->first = evtimer_new(s->base, service_round, s);
+	s->reload = event_new(s->base, -1, 0, service_reload, s);
+	int secs = c->retention_interval_seconds > 0 ? c->retention_interval_seconds : 3600;
+	struct timeval tv = {secs, 0}, soon = {1, 0};
+	if (s->timer == NULL || s->first == NULL || s->reload == NULL ||
+	    event_add(s->timer, &tv) != 0 || event_add(s->first, &soon) != 0) {
+		log_error("retention: cannot start the scheduler timer");
+		retention_stop(s);
+		return NULL;
+	}
+	if (pthread_create(&s->thread, NULL, service_main, s) != 0) {
+		log_error("retention: cannot start the scheduler thread");
+		retention_stop(s);
+		return NULL;
+	}
+	s->started = true;
+	metrics_add_collector(retention_collect, NULL);
+	log_info("retention: scheduler every %d s, grace %d days", secs, c->grace_days);
+	return s;
+}
+
+void retention_reload(const struct config *c, void *arg)
+{
+	struct retention_service *s = arg;
+	if (s == NULL || c == NULL)
+		return;
+	pthread_mutex_lock(&s->lock);
+	if (s->pending != NULL)
+		config_unref(s->pending);
+	s->pending = config_ref((struct config *)c);
+	pthread_mutex_unlock(&s->lock);
+	/* Thread-safe: the server turned on libevent's pthread locking. */
+	event_active(s->reload, 0, 0);
+}
+
 void retention_stop(struct retention_service *s)
 {
 	if (s == NULL)
 		return;
+	if (s->started) {
+		event_base_loopbreak(s->base);
+		pthread_join(s->thread, NULL);
+	}
 	if (s->timer != NULL)
 		event_free(s->timer);
 	if (s->first != NULL)
 		event_free(s->first);
+	if (s->reload != NULL)
+		event_free(s->reload);
 	outbox_stop(s->outbox);
+	if (s->base != NULL)
+		event_base_free(s->base);
 	db_close(s->db);
 	config_unref(s->c);
+	if (s->pending != NULL)
+		config_unref(s->pending);
+	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

@@ -51,10 +51,12 @@ bool retention_set_governance_webhook(PGconn *db, const char *url, const char *s
                                       const char *actor, struct err *e)
     __attribute__((warn_unused_result));
 
-/* deliberd serve: runs a round soon after start and then every
- * c->retention_interval_seconds on base (skipping when another process holds
- * the round lock), drives the outbox, and adds the retention metrics.  Returns
- * NULL only when it could not start at all (logged). */
+/* deliberd serve: runs a round a second after start and then every
+ * c->retention_interval_seconds (skipping when another process holds the round
+ * lock), drives the outbox, and adds the retention metrics.  It all runs on a
+ * thread of its own with its own event loop (base, the main loop, is not
+ * used), so a slow database never delays signal handling.  Returns NULL only
+ * when it could not start at all (logged). */
 /* Test hook: when the environment variable DELIBERD_FAILPOINT equals name, the
  * process kills itself with SIGKILL here (crash-safety tests stop it at exact
  * steps: round.ordered, round.committed, confirm.recorded, certificate.stored,
