@@ -11,7 +11,8 @@ extern const struct route routes_certificates[];
 extern const struct route routes_deliberations[];
 extern const struct route routes_recipients[];
 extern const struct route routes_audit[];
-extern const struct route routes_checks[], routes_deliveries[];
+extern const struct route routes_checks[];
+extern const struct route routes_deliveries[];
 
 const struct route *const routes_tables[] = {
     routes_health,
@@ -20,5 +21,7 @@ const struct route *const routes_tables[] = {
     routes_deliberations,
     routes_recipients,
     routes_audit,
+    routes_checks,
+    routes_deliveries,
     NULL,
 };

@@ -76,63 +76,63 @@ bool store_checks_key_fingerprint(PGconn *db, const char *fp, bool *matches, boo
 	return ok;
 }
 
-/* The four text parameters of a cap scope, phase formatted into buf. */
-static void store_cap_params(const struct store_cap_key *k, char buf[16], const char *p[4])
+/* Runs a statement whose result is not needed. */
+static bool store_run(PGconn *db, const char *sql, int n, const char *const *p, struct err *e)
 {
-	snprintf(buf, 16, "%d", k->phase);
-	p[0] = k->recipient;
-	p[1] = k->deliberation;
-	p[2] = k->group;
-	p[3] = buf;
-}
-
-bool store_checks_lock_cap(PGconn *db, const struct store_cap_key *k, struct err *e)
-{
-	char phase[16];
-	const char *p[4];
-	store_cap_params(k, phase, p);
-	/* Unit separators keep ("a","bc") and ("ab","c") apart. */
-	PGresult *r = db_exec(db, e,
-	                      "SELECT pg_advisory_xact_lock(hashtextextended("
-	                      "'deliberd.cap' || chr(31) || $1 || chr(31) || $2 || chr(31) || $3 "
-	                      "|| chr(31) || $4, 0))",
-	                      4, p);
+	PGresult *r = db_exec(db, e, sql, n, p);
 	if (r == NULL)
 		return false;
 	PQclear(r);
 	return true;
 }
 
-bool store_checks_count_persons(PGconn *db, const struct store_cap_key *k, int64_t *count,
-                                struct err *e)
+bool store_checks_scope_lock(PGconn *db, const struct store_cap_key *k, int64_t *id,
+                             int64_t *persons, struct err *e)
 {
 	char phase[16];
-	const char *p[4];
-	store_cap_params(k, phase, p);
-	PGresult *r = db_exec(db, e,
-	                      "SELECT count(*) FROM delivered_persons WHERE recipient_id = $1 "
-	                      "AND deliberation_ref = $2 AND group_code = $3 AND phase = $4::int",
-	                      4, p);
-	if (r == NULL)
+	snprintf(phase, sizeof(phase), "%d", k->phase);
+	const char *p[] = {k->recipient, k->deliberation, k->group, phase};
+	if (!store_run(db,
+	               "INSERT INTO cap_scopes (recipient_id, deliberation_ref, group_code, phase) "
+	               "VALUES ($1, $2, $3, $4::int) ON CONFLICT DO NOTHING",
+	               4, p, e))
 		return false;
-	bool ok = store_int64(r, 0, 0, count, e);
-	PQclear(r);
-	return ok;
-}
-
-bool store_checks_count_new(PGconn *db, const struct store_cap_key *k, const char *hashes,
-                            int64_t *count, struct err *e)
-{
-	char phase[16];
-	const char *p[5];
-	store_cap_params(k, phase, p);
-	p[4] = hashes;
 	PGresult *r = db_exec(db, e,
-	                      "SELECT count(*) FROM unnest($5::text[]) AS n(h) WHERE NOT EXISTS ("
-	                      "SELECT 1 FROM delivered_persons WHERE recipient_id = $1 "
+	                      "SELECT id, persons FROM cap_scopes WHERE recipient_id = $1 "
 	                      "AND deliberation_ref = $2 AND group_code = $3 AND phase = $4::int "
+	                      "FOR UPDATE",
+	                      4, p);
+	if (r == NULL)
+		return false;
+	bool ok =
+	    PQntuples(r) == 1 && store_int64(r, 0, 0, id, e) && store_int64(r, 0, 1, persons, e);
+	PQclear(r);
+	if (!ok)
+		err_set(e, ERR_INTERNAL, "cannot lock the cap scope");
+	return ok;
+}
+
+bool store_checks_scope_set(PGconn *db, int64_t id, int64_t persons, struct err *e)
+{
+	char ids[32], n[32];
+	snprintf(ids, sizeof(ids), "%" PRId64, id);
+	snprintf(n, sizeof(n), "%" PRId64, persons);
+	const char *p[] = {ids, n};
+	return store_run(db, "UPDATE cap_scopes SET persons = $2::bigint WHERE id = $1::bigint", 2,
+	                 p, e);
+}
+
+bool store_checks_count_new(PGconn *db, int64_t scope, const char *hashes, int64_t *count,
+                            struct err *e)
+{
+	char ids[32];
+	snprintf(ids, sizeof(ids), "%" PRId64, scope);
+	const char *p[] = {ids, hashes};
+	PGresult *r = db_exec(db, e,
+	                      "SELECT count(*) FROM unnest($2::text[]) AS n(h) WHERE NOT EXISTS ("
+	                      "SELECT 1 FROM delivered_persons WHERE scope_id = $1::bigint "
 	                      "AND person_hash = decode(n.h, 'hex'))",
-	                      5, p);
+	                      2, p);
 	if (r == NULL)
 		return false;
 	bool ok = store_int64(r, 0, 0, count, e);
@@ -140,30 +140,57 @@ bool store_checks_count_new(PGconn *db, const struct store_cap_key *k, const cha
 	return ok;
 }
 
-bool store_checks_add_persons(PGconn *db, const struct store_cap_key *k, const char *hashes,
-                              int64_t delivery_id, struct err *e)
+bool store_checks_add_persons(PGconn *db, int64_t scope, const char *hashes, int64_t delivery_id,
+                              int64_t *added, struct err *e)
 {
-	char phase[16], id[32];
-	const char *p[6];
-	store_cap_params(k, phase, p);
-	p[4] = hashes;
-	snprintf(id, sizeof(id), "%" PRId64, delivery_id);
-	p[5] = id;
-	PGresult *r = db_exec(db, e,
-	                      "INSERT INTO delivered_persons (recipient_id, deliberation_ref, "
-	                      "group_code, phase, person_hash, first_delivery_id) "
-	                      "SELECT $1, $2, $3, $4::int, decode(n.h, 'hex'), $6::bigint "
-	                      "FROM unnest($5::text[]) AS n(h) ON CONFLICT DO NOTHING",
-	                      6, p);
+	char ids[32], did[32];
+	snprintf(ids, sizeof(ids), "%" PRId64, scope);
+	snprintf(did, sizeof(did), "%" PRId64, delivery_id);
+	const char *p[] = {ids, hashes, did};
+	/* NOT EXISTS rather than ON CONFLICT: the scope is locked, and a plain insert
+	 * is several times cheaper than a speculative one per row. */
+	PGresult *r =
+	    db_exec(db, e,
+	            "INSERT INTO delivered_persons (scope_id, person_hash, "
+	            "first_delivery_id) SELECT $1::bigint, n.h, $3::bigint FROM "
+	            "(SELECT decode(t.h, 'hex') AS h FROM unnest($2::text[]) AS t(h)) AS n "
+	            "WHERE NOT EXISTS (SELECT 1 FROM delivered_persons d WHERE "
+	            "d.scope_id = $1::bigint AND d.person_hash = n.h)",
+	            3, p);
 	if (r == NULL)
 		return false;
+	char *end;
+	long long n = strtoll(PQcmdTuples(r), &end, 10);
 	PQclear(r);
+	*added = n;
 	return true;
 }
 
-bool store_checks_insert(PGconn *db, const struct store_check_row *row, int64_t *id, struct err *e)
+bool store_checks_savepoint(PGconn *db, struct err *e)
 {
-	char version[16], phase[16], date[16], rows[32], persons[32], bytes[32];
+	return store_run(db, "SAVEPOINT cap", 0, NULL, e);
+}
+
+bool store_checks_rollback_savepoint(PGconn *db, struct err *e)
+{
+	return store_run(db, "ROLLBACK TO SAVEPOINT cap", 0, NULL, e);
+}
+
+bool store_checks_next_id(PGconn *db, int64_t *id, struct err *e)
+{
+	PGresult *r =
+	    db_exec(db, e, "SELECT nextval(pg_get_serial_sequence('deliveries', 'id'))", 0, NULL);
+	if (r == NULL)
+		return false;
+	bool ok = store_int64(r, 0, 0, id, e);
+	PQclear(r);
+	return ok;
+}
+
+bool store_checks_insert(PGconn *db, const struct store_check_row *row, struct err *e)
+{
+	char ids[32], version[16], phase[16], date[16], rows[32], persons[32], bytes[32];
+	snprintf(ids, sizeof(ids), "%" PRId64, row->id);
 	snprintf(version, sizeof(version), "%d", row->version);
 	snprintf(phase, sizeof(phase), "%d", row->phase);
 	snprintf(date, sizeof(date), "%08" PRId32, row->date);
@@ -171,6 +198,7 @@ bool store_checks_insert(PGconn *db, const struct store_check_row *row, int64_t 
 	snprintf(persons, sizeof(persons), "%" PRIu64, row->persons);
 	snprintf(bytes, sizeof(bytes), "%" PRIu64, row->bytes);
 	const char *p[] = {
+	    ids,
 	    row->deliberation,
 	    row->version > 0 ? version : NULL,
 	    row->recipient,
@@ -186,18 +214,14 @@ bool store_checks_insert(PGconn *db, const struct store_check_row *row, int64_t 
 	    row->error_counts,
 	    row->checked_by,
 	};
-	PGresult *r = db_exec(db, e,
-	                      "INSERT INTO deliveries (deliberation_ref, version, recipient_id, "
-	                      "group_code, phase, destination, check_date, verdict, sha256, rows, "
-	                      "persons, bytes, error_counts, checked_by) VALUES ($1, $2::int, $3, "
-	                      "$4, $5::int, $6, to_date($7, 'YYYYMMDD'), $8, $9, $10::bigint, "
-	                      "$11::bigint, $12::bigint, $13::jsonb, $14) RETURNING id",
-	                      14, p);
-	if (r == NULL)
-		return false;
-	bool ok = PQntuples(r) == 1 && store_int64(r, 0, 0, id, e);
-	PQclear(r);
-	return ok;
+	return store_run(
+	    db,
+	    "INSERT INTO deliveries (id, deliberation_ref, version, recipient_id, "
+	    "group_code, phase, destination, check_date, verdict, sha256, rows, "
+	    "persons, bytes, error_counts, checked_by) VALUES ($1::bigint, $2, $3::int, "
+	    "$4, $5, $6::int, $7, to_date($8, 'YYYYMMDD'), $9, $10, $11::bigint, "
+	    "$12::bigint, $13::bigint, $14::jsonb, $15)",
+	    15, p, e);
 }
 
 json_t *store_checks_get(PGconn *db, int64_t id, bool for_update, struct err *e)

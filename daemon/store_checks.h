@@ -15,6 +15,7 @@
 
 /* One check as recorded: hash, counts and rule counts, never a value. */
 struct store_check_row {
+	int64_t id;
 	const char *deliberation; /* "21/128" */
 	int version;              /* 0: no terms version in force (NULL) */
 	const char *recipient;
@@ -51,22 +52,32 @@ struct store_checks_filter {
 bool store_checks_key_fingerprint(PGconn *db, const char *fp, bool *matches, bool *recorded,
                                   struct err *e) __attribute__((warn_unused_result));
 
-/* Serialises cap decisions of one scope until the transaction ends. */
-bool store_checks_lock_cap(PGconn *db, const struct store_cap_key *k, struct err *e)
+/* Creates the scope's row if new and locks it until the transaction ends (which
+ * serialises the cap decisions of the scope); *id and *persons receive its id and
+ * the number of distinct persons recorded in it. */
+bool store_checks_scope_lock(PGconn *db, const struct store_cap_key *k, int64_t *id,
+                             int64_t *persons, struct err *e) __attribute__((warn_unused_result));
+/* Sets the scope's person count (only ever up). */
+bool store_checks_scope_set(PGconn *db, int64_t id, int64_t persons, struct err *e)
     __attribute__((warn_unused_result));
-/* Distinct persons recorded so far in the scope. */
-bool store_checks_count_persons(PGconn *db, const struct store_cap_key *k, int64_t *count,
-                                struct err *e) __attribute__((warn_unused_result));
-/* How many of hashes (a text[] literal of lowercase hex, "{ab..,cd..}") the scope
- * does not hold yet. */
-bool store_checks_count_new(PGconn *db, const struct store_cap_key *k, const char *hashes,
-                            int64_t *count, struct err *e) __attribute__((warn_unused_result));
-/* Records hashes in the scope (those already there keep their first delivery). */
-bool store_checks_add_persons(PGconn *db, const struct store_cap_key *k, const char *hashes,
-                              int64_t delivery_id, struct err *e)
-    __attribute__((warn_unused_result));
+/* How many of hashes (a text[] literal of lowercase hex, "{ab..,cd..}", no
+ * duplicates) the scope does not hold yet. */
+bool store_checks_count_new(PGconn *db, int64_t scope, const char *hashes, int64_t *count,
+                            struct err *e) __attribute__((warn_unused_result));
+/* Records those of hashes the scope does not hold yet; *added says how many.  Only
+ * under the scope's lock (no concurrent insert can race the NOT EXISTS). */
+bool store_checks_add_persons(PGconn *db, int64_t scope, const char *hashes, int64_t delivery_id,
+                              int64_t *added, struct err *e) __attribute__((warn_unused_result));
 
-bool store_checks_insert(PGconn *db, const struct store_check_row *row, int64_t *id, struct err *e)
+/* A savepoint "cap" in the current transaction, and the way back to it. */
+bool store_checks_savepoint(PGconn *db, struct err *e) __attribute__((warn_unused_result));
+bool store_checks_rollback_savepoint(PGconn *db, struct err *e) __attribute__((warn_unused_result));
+
+/* The id the next recorded check will have (persons are recorded before it). */
+bool store_checks_next_id(PGconn *db, int64_t *id, struct err *e)
+    __attribute__((warn_unused_result));
+/* Inserts the check with the id from store_checks_next_id. */
+bool store_checks_insert(PGconn *db, const struct store_check_row *row, struct err *e)
     __attribute__((warn_unused_result));
 
 /* A delivery as JSON; NULL with ERR_NOT_FOUND when there is none. */

@@ -1,5 +1,5 @@
 -- 0003_checks: every extract check (POST /v1/checks), passed or failed, and the
--- keyed hashes of the persons of passed phase deliveries that the cross-delivery
+-- keyed hashes of the persons of passed capped deliveries that the cross-delivery
 -- sample cap counts.
 --
 -- A check row is history: its verdict, hash and counts never change after insert.
@@ -35,20 +35,32 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_recipient ON deliveries (recipient_id, id);
 CREATE INDEX deliveries_deliberation ON deliveries (deliberation_ref, id);
 
--- Persons of passed checks, per recipient, deliberation, group and phase, as
--- HMAC-SHA256(person key, deliberation || pseudonym).  Recorded at check time
--- (a passed check reserves its persons whether or not it is later shipped), so
--- that two checks passing before either ships cannot together exceed the cap.
-CREATE TABLE delivered_persons (
+-- The scopes of the cross-delivery cap: one row per (recipient, deliberation,
+-- group, phase) that a capped check has concerned.  Its row lock (SELECT ... FOR
+-- UPDATE) serialises the cap decisions of the scope; persons is the number of
+-- distinct persons recorded in it.
+CREATE TABLE cap_scopes (
+	id bigserial PRIMARY KEY,
 	recipient_id text NOT NULL,
 	deliberation_ref text NOT NULL REFERENCES deliberations (reference),
 	group_code text NOT NULL,
 	phase integer NOT NULL,
-	person_hash bytea NOT NULL CHECK (length(person_hash) = 32),
-	first_delivery_id bigint NOT NULL REFERENCES deliveries (id),
-	PRIMARY KEY (recipient_id, deliberation_ref, group_code, phase, person_hash)
+	persons bigint NOT NULL DEFAULT 0 CHECK (persons >= 0),
+	UNIQUE (recipient_id, deliberation_ref, group_code, phase)
 );
-CREATE INDEX delivered_persons_delivery ON delivered_persons (first_delivery_id);
+
+-- The persons of passed checks in each scope, as HMAC-SHA256(person key,
+-- deliberation reference || NUL || pseudonym in decimal).  Recorded at check time
+-- (a passed check reserves its persons whether or not it is later shipped), so
+-- that two checks passing before either ships cannot together exceed the cap.
+-- Written only by the check's own transaction, under the scope's lock; no foreign
+-- keys here, to spare a referential check per row (20,000 rows per delivery).
+CREATE TABLE delivered_persons (
+	scope_id bigint NOT NULL,	   -- cap_scopes (id)
+	person_hash bytea NOT NULL CHECK (length(person_hash) = 32),
+	first_delivery_id bigint NOT NULL, -- deliveries (id) that first delivered the person
+	PRIMARY KEY (scope_id, person_hash)
+);
 
 -- The fingerprint (HMAC of a fixed label) of the person key that made the hashes
 -- above: a lost or replaced key would silently reset every cap, so checks refuse
@@ -103,6 +115,23 @@ CREATE TRIGGER deliveries_no_truncate BEFORE TRUNCATE ON deliveries
 CREATE TRIGGER delivered_persons_no_change BEFORE UPDATE OR DELETE ON delivered_persons
 	FOR EACH ROW EXECUTE FUNCTION checks_append_only();
 CREATE TRIGGER delivered_persons_no_truncate BEFORE TRUNCATE ON delivered_persons
+	FOR EACH STATEMENT EXECUTE FUNCTION checks_append_only();
+CREATE FUNCTION cap_scopes_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		RAISE EXCEPTION 'cap scopes cannot be deleted';
+	END IF;
+	IF NEW.id <> OLD.id OR NEW.recipient_id <> OLD.recipient_id
+	   OR NEW.deliberation_ref <> OLD.deliberation_ref OR NEW.group_code <> OLD.group_code
+	   OR NEW.phase <> OLD.phase OR NEW.persons < OLD.persons THEN
+		RAISE EXCEPTION 'a cap scope only grows';
+	END IF;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER cap_scopes_guard BEFORE UPDATE OR DELETE ON cap_scopes
+	FOR EACH ROW EXECUTE FUNCTION cap_scopes_guard();
+CREATE TRIGGER cap_scopes_no_truncate BEFORE TRUNCATE ON cap_scopes
 	FOR EACH STATEMENT EXECUTE FUNCTION checks_append_only();
 CREATE TRIGGER person_key_no_change BEFORE UPDATE OR DELETE ON person_key
 	FOR EACH ROW EXECUTE FUNCTION checks_append_only();

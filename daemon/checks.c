@@ -1,0 +1,709 @@
+/*
+ * checks: runs a check (validator over a streamed extract), applies the
+ * cross-delivery sample cap and records the result with its audit event in one
+ * transaction; marks deliveries shipped; reads them back.  See checks.h.
+ *
+ * The cap.  For a group and phase that the terms in force cap, the persons of
+ * every passed check are recorded per (recipient, deliberation, group, phase) as
+ * HMAC-SHA256(person key, reference NUL pseudonym): a passed check reserves its
+ * persons at check time, shipped or not, so two checks that both pass before
+ * either ships cannot together exceed the cap.  A check whose new distinct
+ * persons would push the recorded count over the cap fails `sample_cap`.
+ * Decisions of one scope are serialised by the lock on its cap_scopes row.
+ */
+#include "checks.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "audit.h"
+#include "db.h"
+#include "extract.h"
+#include "log.h"
+#include "registry.h"
+#include "report.h"
+#include "store_checks.h"
+#include "terms.h"
+
+#define CHECKS_KEY_BYTES 32
+#define CHECKS_READ_BLOCK (1024 * 1024)
+#define CHECKS_HASH_BATCH 20000 /* persons per statement: 1.3 MB of parameter */
+#define CHECKS_FINGERPRINT_LABEL "deliberd person key fingerprint v1"
+
+bool checks_id_valid(const char *s)
+{
+	if (s == NULL || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return false;
+	size_t n = 0;
+	for (; s[n] != '\0'; n++) {
+		char ch = s[n];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+		      ch == '_' || ch == '-'))
+			return false;
+	}
+	return n <= 64;
+}
+
+bool checks_reference_parse(const char *in, const char *field, char out[16], struct err *e)
+{
+	size_t a = 0, b = 0;
+	const char *s = in;
+	if (s != NULL) {
+		while (s[a] >= '0' && s[a] <= '9')
+			a++;
+		if (s[a] == '/' || s[a] == '-')
+			while (s[a + 1 + b] >= '0' && s[a + 1 + b] <= '9')
+				b++;
+	}
+	if (s == NULL || a < 1 || a > 4 || b < 1 || b > 6 || s[a + 1 + b] != '\0') {
+		err_set_field(e, ERR_INVALID, field,
+		              "%s must be a deliberation reference such as 21/128 or 21-128",
+		              field);
+		return false;
+	}
+	snprintf(out, 16, "%.*s/%s", (int)a, s, s + a + 1);
+	return true;
+}
+
+/* ---- the person key ---------------------------------------------------- */
+
+static int checks_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Creates the key file atomically (a full temporary file linked into place), so
+ * that concurrent workers never read a half-written key; EEXIST is success. */
+static bool checks_key_create(const char *path, struct err *e)
+{
+	unsigned char key[CHECKS_KEY_BYTES];
+	char tmp[4096];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp) ||
+	    RAND_bytes(key, sizeof(key)) != 1) {
+		err_set(e, ERR_UNAVAILABLE, "cannot create the person key file");
+		return false;
+	}
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		err_set(e, ERR_UNAVAILABLE, "cannot create the person key file %s: %s", path,
+		        strerror(errno));
+		return false;
+	}
+	bool ok = write(fd, key, sizeof(key)) == (ssize_t)sizeof(key) && fsync(fd) == 0;
+	ok = close(fd) == 0 && ok;
+	OPENSSL_cleanse(key, sizeof(key));
+	if (ok && link(tmp, path) != 0 && errno != EEXIST)
+		ok = false;
+	int saved = errno;
+	unlink(tmp);
+	if (!ok) {
+		err_set(e, ERR_UNAVAILABLE, "cannot create the person key file %s: %s", path,
+		        strerror(saved));
+		return false;
+	}
+	log_warn("created the person key file %s: back it up, capped checks refuse to run "
+	         "without it",
+	         path);
+	return true;
+}
+
+/* Where the person key lives: checks.person_key_file, else person.key beside the
+ * configuration file (so that a deployment that never set it still gets a key
+ * kept with its configuration); false when neither is known. */
+static bool checks_key_path(const struct config *c, char *out, size_t size)
+{
+	if (c->person_key_file != NULL && c->person_key_file[0] != '\0')
+		return snprintf(out, size, "%s", c->person_key_file) < (int)size;
+	if (c->path == NULL || c->path[0] == '\0')
+		return false;
+	const char *slash = strrchr(c->path, '/');
+	if (slash == NULL)
+		return snprintf(out, size, "person.key") < (int)size;
+	return snprintf(out, size, "%.*s/person.key", (int)(slash - c->path), c->path) < (int)size;
+}
+
+/* Reads the HMAC key of stored person hashes: 32 raw bytes or 64 hex digits (and
+ * a newline), in a file no one but the owner may read.  A key file that does not
+ * exist yet is created; with no key file known, capped checks are refused. */
+static bool checks_key_load(const struct config *c, unsigned char key[CHECKS_KEY_BYTES],
+                            struct err *e)
+{
+	char path[4096];
+	if (!checks_key_path(c, path, sizeof(path))) {
+		err_set(e, ERR_UNAVAILABLE,
+		        "capped checks need a person key: set checks.person_key_file in the "
+		        "configuration");
+		return false;
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT) {
+		if (!checks_key_create(path, e))
+			return false;
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	}
+	if (fd < 0) {
+		err_set(e, ERR_UNAVAILABLE, "cannot open the person key file %s: %s", path,
+		        strerror(errno));
+		return false;
+	}
+	struct stat st;
+	unsigned char buf[CHECKS_KEY_BYTES * 2 + 2];
+	ssize_t n = -1;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) == 0)
+		n = read(fd, buf, sizeof(buf));
+	close(fd);
+	bool ok = false;
+	if (n == CHECKS_KEY_BYTES) {
+		memcpy(key, buf, CHECKS_KEY_BYTES);
+		ok = true;
+	} else if (n == 2 * CHECKS_KEY_BYTES ||
+	           (n == 2 * CHECKS_KEY_BYTES + 1 && buf[2 * CHECKS_KEY_BYTES] == '\n')) {
+		ok = true;
+		for (int i = 0; i < CHECKS_KEY_BYTES && ok; i++) {
+			int hi = checks_hexval((char)buf[2 * i]),
+			    lo = checks_hexval((char)buf[2 * i + 1]);
+			ok = hi >= 0 && lo >= 0;
+			key[i] = (unsigned char)(hi << 4 | lo);
+		}
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));
+	if (!ok) {
+		err_set(e, ERR_UNAVAILABLE,
+		        "the person key file %s must be a regular file of mode 0600 holding 32 "
+		        "random bytes (or 64 hex digits)",
+		        path);
+		OPENSSL_cleanse(key, CHECKS_KEY_BYTES);
+	}
+	return ok;
+}
+
+static void checks_hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/* ---- the cross-delivery cap ------------------------------------------- */
+
+struct checks_cap {
+	int64_t cap; /* -1: uncapped */
+	struct store_cap_key key;
+	EVP_MAC_CTX *mac; /* HMAC-SHA256 keyed with the person key, never finalised */
+	char *hashes;     /* CHECKS_HASH_BATCH hex hashes of 64 characters, no NUL */
+	char *batch;      /* the same as a text[] literal "{hex,hex,...}" */
+};
+
+/* HMAC-SHA256 under the person key: a copy of the keyed context per message
+ * spares re-deriving the key pads (about a microsecond per person). */
+static bool checks_hmac(const struct checks_cap *cap, const void *msg, size_t len, char out[65])
+{
+	unsigned char md[32];
+	size_t mdlen = 0;
+	EVP_MAC_CTX *c = EVP_MAC_CTX_dup(cap->mac);
+	bool ok = c != NULL && EVP_MAC_update(c, msg, len) &&
+	          EVP_MAC_final(c, md, &mdlen, sizeof(md)) && mdlen == sizeof(md);
+	EVP_MAC_CTX_free(c);
+	if (ok)
+		checks_hex(md, sizeof(md), out);
+	return ok;
+}
+
+static bool checks_mac_init(struct checks_cap *cap, const unsigned char key[CHECKS_KEY_BYTES],
+                            struct err *e)
+{
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	OSSL_PARAM params[] = {
+	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+	    OSSL_PARAM_construct_end(),
+	};
+	cap->mac = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
+	EVP_MAC_free(mac);
+	if (cap->mac == NULL || !EVP_MAC_init(cap->mac, key, CHECKS_KEY_BYTES, params)) {
+		err_set(e, ERR_INTERNAL, "cannot set up HMAC-SHA256");
+		return false;
+	}
+	return true;
+}
+
+static int checks_hash_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 64);
+}
+
+/* Fills cap->batch with up to CHECKS_HASH_BATCH person hashes from *cursor; *n
+ * says how many (0: none left).  Sorted, so that the index takes them in order
+ * (about twice as fast to insert as random order). */
+static bool checks_next_batch(struct checks_cap *cap, struct extract_validator *v, size_t *cursor,
+                              size_t *n, struct err *e)
+{
+	char msg[64], hex[65];
+	size_t rlen = strlen(cap->key.deliberation), at = 0;
+	uint64_t person;
+	if (rlen > 16)
+		rlen = 16; /* references are at most 11 characters */
+	memcpy(msg, cap->key.deliberation, rlen);
+	msg[rlen] = '\0';
+	*n = 0;
+	while (*n < CHECKS_HASH_BATCH && extract_next_person(v, cursor, &person)) {
+		int dl = snprintf(msg + rlen + 1, sizeof(msg) - rlen - 1, "%" PRIu64, person);
+		if (!checks_hmac(cap, msg, rlen + 1 + (size_t)dl, hex)) {
+			err_set(e, ERR_INTERNAL, "cannot hash a person");
+			return false;
+		}
+		memcpy(cap->hashes + 64 * *n, hex, 64);
+		(*n)++;
+	}
+	qsort(cap->hashes, *n, 64, checks_hash_cmp);
+	cap->batch[at++] = '{';
+	for (size_t i = 0; i < *n; i++) {
+		if (i > 0)
+			cap->batch[at++] = ',';
+		memcpy(cap->batch + at, cap->hashes + 64 * i, 64);
+		at += 64;
+	}
+	cap->batch[at++] = '}';
+	cap->batch[at] = '\0';
+	return true;
+}
+
+/* Inside the check's transaction, before the check's row: does this extract push
+ * the scope over its cap?  For a passing extract its new persons are recorded in
+ * the same pass (under a savepoint, undone if the cap is crossed); for a failing
+ * one they are only counted, so that the report is complete. */
+static bool checks_cap_apply(PGconn *db, struct checks_cap *cap, struct extract_validator *v,
+                             struct extract_report *rep, int64_t id, bool *key_recorded,
+                             struct err *e)
+{
+	char fp[65];
+	bool matches = false;
+	if (!checks_hmac(cap, CHECKS_FINGERPRINT_LABEL, strlen(CHECKS_FINGERPRINT_LABEL), fp)) {
+		err_set(e, ERR_INTERNAL, "cannot hash the person key fingerprint");
+		return false;
+	}
+	if (!store_checks_key_fingerprint(db, fp, &matches, key_recorded, e))
+		return false;
+	if (!matches) {
+		err_set(e, ERR_UNAVAILABLE,
+		        "the person key file does not match the key of earlier deliveries: "
+		        "restore the original person_key_file");
+		return false;
+	}
+	int64_t scope = 0, have = 0, fresh = 0, k;
+	size_t cursor = 0, n;
+	bool record = rep->passed;
+	if (!store_checks_scope_lock(db, &cap->key, &scope, &have, e) ||
+	    (record && !store_checks_savepoint(db, e)))
+		return false;
+	for (;;) {
+		if (!checks_next_batch(cap, v, &cursor, &n, e))
+			return false;
+		if (n == 0)
+			break;
+		if (record ? !store_checks_add_persons(db, scope, cap->batch, id, &k, e)
+		           : !store_checks_count_new(db, scope, cap->batch, &k, e))
+			return false;
+		fresh += k;
+	}
+	if (have + fresh > cap->cap) {
+		extract_report_add(rep, RULE_SAMPLE_CAP, 0, 0, "person_id");
+		rep->passed = false;
+		return !record || store_checks_rollback_savepoint(db, e);
+	}
+	return !record || store_checks_scope_set(db, scope, have + fresh, e);
+}
+
+/* The cap of group in phase under the terms in force on date, -1 if none. */
+static int64_t checks_cap_of(const struct terms_deliberation *d, const char *group, int phase,
+                             int32_t date)
+{
+	const struct terms_version *tv = terms_version_at(d, date);
+	if (tv == NULL || !tv->on_record)
+		return -1;
+	const struct terms_group *g = terms_find_group(&tv->body, group);
+	return g != NULL ? terms_cap(g, phase) : -1;
+}
+
+/* ---- recording --------------------------------------------------------- */
+
+static json_t *checks_error_counts(const struct extract_report *rep)
+{
+	json_t *o = json_object();
+	for (int r = 0; r < RULE_COUNT; r++)
+		if (rep->error_counts[r] > 0)
+			json_object_set_new(o, extract_rule_name((enum extract_rule)r),
+			                    json_integer((json_int_t)rep->error_counts[r]));
+	return o;
+}
+
+static bool checks_record(PGconn *db, const struct checks_request *rq, int32_t date,
+                          struct checks_cap *cap, struct extract_validator *v,
+                          struct extract_report *rep, int64_t *id, struct err *e)
+{
+	bool key_recorded = false;
+	if (!db_begin(db, e))
+		return false;
+	/* Persons are counted only for an extract within the per-extract cap: one
+	 * over it already fails sample_cap and reserves nothing. */
+	bool capped = cap->cap >= 0 && rep->error_counts[RULE_SAMPLE_CAP] == 0;
+	if (!store_checks_next_id(db, id, e) ||
+	    (capped && !checks_cap_apply(db, cap, v, rep, *id, &key_recorded, e)))
+		goto fail;
+
+	json_t *counts = checks_error_counts(rep);
+	char *counts_text = json_dumps(counts, JSON_COMPACT | JSON_SORT_KEYS);
+	struct store_check_row row = {
+	    .id = *id,
+	    .deliberation = rq->deliberation,
+	    .version = rep->version,
+	    .recipient = rq->recipient,
+	    .group = rq->group,
+	    .phase = rq->phase,
+	    .destination = rq->destination,
+	    .date = date,
+	    .passed = rep->passed,
+	    .sha256 = rep->sha256,
+	    .rows = rep->rows,
+	    .persons = rep->persons,
+	    .bytes = rep->bytes,
+	    .error_counts = counts_text != NULL ? counts_text : "{}",
+	    .checked_by = rq->actor,
+	};
+	bool ok = store_checks_insert(db, &row, e);
+	free(counts_text);
+
+	char object[48], day[11];
+	snprintf(object, sizeof(object), "delivery:%" PRId64, *id);
+	terms_date_format(date, day);
+	if (ok && key_recorded) {
+		json_t *kd = json_pack("{s:s}", "file", "person_key_file");
+		ok = audit_append(db, rq->actor, "person_key.recorded", "person_key", kd, e);
+		json_decref(kd);
+	}
+	if (ok) {
+		json_t *details = json_pack(
+		    "{s:I, s:s, s:o, s:s, s:s, s:i, s:o, s:s, s:s, s:s, s:I, s:I, s:I, s:O}",
+		    "check_id", (json_int_t)*id, "deliberation", rq->deliberation, "version",
+		    rep->version > 0 ? json_integer(rep->version) : json_null(), "recipient",
+		    rq->recipient, "group", rq->group, "phase", rq->phase, "destination",
+		    rq->destination != NULL ? json_string(rq->destination) : json_null(), "date",
+		    day, "verdict", rep->passed ? "pass" : "fail", "sha256", rep->sha256, "rows",
+		    (json_int_t)rep->rows, "persons", (json_int_t)rep->persons, "bytes",
+		    (json_int_t)rep->bytes, "error_counts", counts);
+		ok = details != NULL &&
+		     audit_append(db, rq->actor, "delivery.checked", object, details, e);
+		json_decref(details);
+	}
+	json_decref(counts);
+	if (ok && db_commit(db, e))
+		return true;
+fail:
+	if (e->kind == ERR_NONE)
+		err_set(e, ERR_INTERNAL, "cannot record the check");
+	db_rollback(db);
+	return false;
+}
+
+/* ---- running ----------------------------------------------------------- */
+
+static bool checks_request_valid(const struct checks_request *rq, struct err *e)
+{
+	if (!checks_id_valid(rq->recipient)) {
+		err_set_field(e, ERR_INVALID, "recipient", "recipient must be a recipient id");
+		return false;
+	}
+	if (!checks_id_valid(rq->group)) {
+		err_set_field(e, ERR_INVALID, "group", "group must be a group code");
+		return false;
+	}
+	if (rq->phase < 1 || rq->phase > 99) {
+		err_set_field(e, ERR_INVALID, "phase", "phase must be a number from 1 to 99");
+		return false;
+	}
+	if (rq->destination != NULL && !checks_id_valid(rq->destination)) {
+		err_set_field(e, ERR_INVALID, "destination",
+		              "destination must be a destination code such as recipient_premises");
+		return false;
+	}
+	if (rq->actor == NULL || rq->actor[0] == '\0') {
+		err_set(e, ERR_INTERNAL, "a check needs an actor");
+		return false;
+	}
+	return true;
+}
+
+json_t *checks_run(PGconn *db, const struct config *c, const struct checks_request *rq,
+                   checks_next_fn next, void *arg, struct err *e)
+{
+	char ref[16];
+	if (!checks_reference_parse(rq->deliberation, "deliberation", ref, e) ||
+	    !checks_request_valid(rq, e))
+		return NULL;
+	int32_t date = rq->date;
+	char day[11];
+	terms_date_format(date, day);
+	if (!terms_date_parse(day, &date)) {
+		err_set_field(e, ERR_INVALID, "date", "date must be a calendar date YYYY-MM-DD");
+		return NULL;
+	}
+	struct terms_deliberation *d = registry_load(db, ref, e);
+	if (d == NULL)
+		return NULL;
+
+	struct extract_params params = {
+	    .recipient = rq->recipient,
+	    .group = rq->group,
+	    .phase = rq->phase,
+	    .destination = rq->destination,
+	    .date = date,
+	    .max_errors = c->report_max_errors,
+	};
+	struct checks_cap cap = {
+	    .cap = checks_cap_of(d, rq->group, rq->phase, date),
+	    .key = {rq->recipient, ref, rq->group, rq->phase},
+	};
+	struct extract_validator *v = NULL;
+	struct extract_report rep;
+	memset(&rep, 0, sizeof(rep));
+	bool finished = false;
+	json_t *out = NULL;
+	int64_t id = 0;
+
+	/* Refuse before reading the extract when a capped check could not be recorded. */
+	if (cap.cap >= 0) {
+		unsigned char secret[CHECKS_KEY_BYTES];
+		bool ok = checks_key_load(c, secret, e) && checks_mac_init(&cap, secret, e);
+		OPENSSL_cleanse(secret, sizeof(secret));
+		if (!ok)
+			goto done;
+		cap.batch = malloc(CHECKS_HASH_BATCH * 65 + 3);
+		cap.hashes = malloc(CHECKS_HASH_BATCH * 64);
+		if (cap.batch == NULL || cap.hashes == NULL) {
+			err_set(e, ERR_INTERNAL, "out of memory");
+			goto done;
+		}
+	}
+	v = extract_new(d, &params, e);
+	if (v == NULL)
+		goto done;
+	for (;;) {
+		const char *buf = NULL;
+		size_t len = 0;
+		if (!next(arg, &buf, &len, e))
+			goto done;
+		if (len == 0)
+			break;
+		extract_feed(v, buf, len);
+	}
+	extract_finish(v, &rep);
+	finished = true;
+	if (!checks_record(db, rq, date, &cap, v, &rep, &id, e))
+		goto done;
+
+	out = report_to_json(&rep, &params);
+	if (out == NULL) {
+		err_set(e, ERR_INTERNAL, "cannot render the report");
+		goto done;
+	}
+	json_object_set_new(out, "check_id", json_integer(id));
+	if (rep.passed)
+		json_object_set_new(out, "delivery_id", json_integer(id));
+	log_info("check %" PRId64 " of %s for %s group %s phase %d: %s (%" PRIu64 " rows, %" PRIu64
+	         " persons, %" PRIu64 " bytes)",
+	         id, ref, rq->recipient, rq->group, rq->phase, rep.passed ? "pass" : "fail",
+	         rep.rows, rep.persons, rep.bytes);
+done:
+	if (finished)
+		extract_report_free(&rep);
+	extract_free(v);
+	terms_free(d);
+	free(cap.batch);
+	free(cap.hashes);
+	EVP_MAC_CTX_free(cap.mac);
+	return out;
+}
+
+/* A checks_next_fn over a file descriptor, one block at a time. */
+struct checks_fd_source {
+	int fd;
+	char *buf;
+};
+
+static bool checks_fd_next(void *arg, const char **buf, size_t *len, struct err *e)
+{
+	struct checks_fd_source *s = arg;
+	ssize_t n;
+	do
+		n = read(s->fd, s->buf, CHECKS_READ_BLOCK);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		err_set(e, ERR_INTERNAL, "cannot read the staged file: %s", strerror(errno));
+		return false;
+	}
+	*buf = s->buf;
+	*len = (size_t)n;
+	return true;
+}
+
+json_t *checks_run_fd(PGconn *db, const struct config *c, const struct checks_request *rq, int fd,
+                      struct err *e)
+{
+	struct checks_fd_source s = {fd, malloc(CHECKS_READ_BLOCK)};
+	if (s.buf == NULL) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	json_t *out = checks_run(db, c, rq, checks_fd_next, &s, e);
+	free(s.buf);
+	return out;
+}
+
+int checks_open_staged(const struct config *c, const char *name, struct err *e)
+{
+	if (c->staging_dir == NULL || c->staging_dir[0] == '\0') {
+		err_set_field(e, ERR_INVALID, "staged_file",
+		              "staged files are disabled: no checks.staging_dir is configured");
+		return -1;
+	}
+	size_t n = name != NULL ? strlen(name) : 0;
+	if (n == 0 || n > 255 || strchr(name, '/') != NULL || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0) {
+		err_set_field(e, ERR_INVALID, "staged_file",
+		              "staged_file must be a plain file name inside the staging directory "
+		              "(no '/', '.' or '..')");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) {
+			err_set_field(e, ERR_INVALID, "staged_file",
+			              "staged_file must not contain control characters");
+			return -1;
+		}
+	int dir = open(c->staging_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0) {
+		err_set(e, ERR_UNAVAILABLE, "the staging directory cannot be opened: %s",
+		        strerror(errno));
+		return -1;
+	}
+	/* O_NOFOLLOW refuses a symlink as the last component, and the name has no
+	 * other: nothing outside the directory can be reached. */
+	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int saved = errno;
+	close(dir);
+	if (fd < 0) {
+		if (saved == ENOENT)
+			err_set_field(e, ERR_NOT_FOUND, "staged_file",
+			              "no such file in the staging directory");
+		else if (saved == ELOOP)
+			err_set_field(e, ERR_INVALID, "staged_file",
+			              "staged_file is a symbolic link, which is refused");
+		else
+			err_set_field(e, ERR_INVALID, "staged_file",
+			              "cannot open the staged file: %s", strerror(saved));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		err_set_field(e, ERR_INVALID, "staged_file", "staged_file is not a regular file");
+		return -1;
+	}
+	/* Back to blocking reads: O_NONBLOCK only kept a FIFO from hanging the open. */
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
+}
+
+/* ---- deliveries -------------------------------------------------------- */
+
+json_t *checks_ship(PGconn *db, int64_t id, const char *actor, struct err *e)
+{
+	if (!db_begin(db, e))
+		return NULL;
+	json_t *row = store_checks_get(db, id, true, e);
+	json_t *out = NULL;
+	if (row == NULL)
+		goto fail;
+	const char *verdict = json_string_value(json_object_get(row, "verdict"));
+	if (verdict == NULL || strcmp(verdict, "pass") != 0) {
+		err_set(e, ERR_CONFLICT,
+		        "check %" PRId64 " failed: only a passed check can be shipped", id);
+		goto fail;
+	}
+	if (json_is_true(json_object_get(row, "shipped"))) {
+		err_set(e, ERR_CONFLICT, "delivery %" PRId64 " was already shipped at %s", id,
+		        json_string_value(json_object_get(row, "shipped_at")));
+		goto fail;
+	}
+	out = store_checks_ship(db, id, actor, e);
+	if (out == NULL)
+		goto fail;
+	char object[48];
+	snprintf(object, sizeof(object), "delivery:%" PRId64, id);
+	json_t *details =
+	    json_pack("{s:I, s:O, s:O, s:O, s:O}", "delivery_id", (json_int_t)id, "deliberation",
+	              json_object_get(out, "deliberation"), "recipient",
+	              json_object_get(out, "recipient"), "sha256", json_object_get(out, "sha256"),
+	              "shipped_at", json_object_get(out, "shipped_at"));
+	bool ok =
+	    details != NULL && audit_append(db, actor, "delivery.shipped", object, details, e);
+	json_decref(details);
+	if (!ok || !db_commit(db, e))
+		goto fail;
+	json_decref(row);
+	return out;
+fail:
+	if (e->kind == ERR_NONE)
+		err_set(e, ERR_INTERNAL, "cannot mark the delivery shipped");
+	db_rollback(db);
+	json_decref(row);
+	json_decref(out);
+	return NULL;
+}
+
+json_t *checks_get(PGconn *db, int64_t id, const char *only_recipient, struct err *e)
+{
+	json_t *row = store_checks_get(db, id, false, e);
+	if (row == NULL)
+		return NULL;
+	const char *r = json_string_value(json_object_get(row, "recipient"));
+	if (only_recipient != NULL && (r == NULL || strcmp(r, only_recipient) != 0)) {
+		json_decref(row);
+		err_set(e, ERR_NOT_FOUND, "no such delivery");
+		return NULL;
+	}
+	return row;
+}
+
+json_t *checks_list(PGconn *db, const struct checks_filter *f, struct err *e)
+{
+	struct store_checks_filter sf = {
+	    .recipient = f->recipient,
+	    .deliberation = f->deliberation,
+	    .verdict = f->verdict,
+	    .after = f->after,
+	    .limit = f->limit,
+	};
+	return store_checks_list(db, &sf, e);
+}
