@@ -21,10 +21,10 @@
 	"'sha256', d.sha256, 'rows', d.rows, 'persons', d.persons, 'bytes', d.bytes, "             \
 	"'error_counts', d.error_counts, "                                                         \
 	"'checked_at', to_char(d.checked_at AT TIME ZONE 'UTC', "                                  \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), 'checked_by', d.checked_by, "                       \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'checked_by', d.checked_by, "                          \
 	"'shipped', d.shipped_at IS NOT NULL, "                                                    \
 	"'shipped_at', to_char(d.shipped_at AT TIME ZONE 'UTC', "                                  \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), 'shipped_by', d.shipped_by)::text"
+	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'shipped_by', d.shipped_by)::text"
 
 static bool store_int64(const PGresult *r, int row, int col, int64_t *out, struct err *e)
 {
