@@ -88,38 +88,51 @@ static int checks_hexval(char c)
 	return -1;
 }
 
+static void checks_hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
 /* Creates the key file atomically (a full temporary file linked into place), so
  * that concurrent workers never read a half-written key; EEXIST is success. */
 static bool checks_key_create(const char *path, struct err *e)
 {
-	unsigned char key[CHECKS_KEY_BYTES];
-	char tmp[4096];
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp) ||
-	    RAND_bytes(key, sizeof(key)) != 1) {
-		err_set(e, ERR_UNAVAILABLE, "cannot create the person key file");
-		return false;
+	unsigned char key[CHECKS_KEY_BYTES], nonce[8];
+	char tmp[4096], suffix[17];
+	int fd = -1, saved = 0;
+	bool ok = false, created = false;
+	/* A random suffix: workers are threads of one process, so the pid is shared. */
+	if (RAND_bytes(key, sizeof(key)) == 1 && RAND_bytes(nonce, sizeof(nonce)) == 1) {
+		checks_hex(nonce, sizeof(nonce), suffix);
+		if (snprintf(tmp, sizeof(tmp), "%s.tmp.%s", path, suffix) < (int)sizeof(tmp))
+			fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		saved = errno;
 	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		err_set(e, ERR_UNAVAILABLE, "cannot create the person key file %s: %s", path,
-		        strerror(errno));
-		return false;
+	if (fd >= 0) {
+		ok = write(fd, key, sizeof(key)) == (ssize_t)sizeof(key) && fsync(fd) == 0;
+		ok = close(fd) == 0 && ok;
+		if (ok) {
+			created = link(tmp, path) == 0;
+			ok = created || errno == EEXIST; /* another worker was first */
+		}
+		saved = errno;
+		unlink(tmp);
 	}
-	bool ok = write(fd, key, sizeof(key)) == (ssize_t)sizeof(key) && fsync(fd) == 0;
-	ok = close(fd) == 0 && ok;
 	OPENSSL_cleanse(key, sizeof(key));
-	if (ok && link(tmp, path) != 0 && errno != EEXIST)
-		ok = false;
-	int saved = errno;
-	unlink(tmp);
 	if (!ok) {
 		err_set(e, ERR_UNAVAILABLE, "cannot create the person key file %s: %s", path,
-		        strerror(saved));
+		        saved != 0 ? strerror(saved) : "no randomness");
 		return false;
 	}
-	log_warn("created the person key file %s: back it up, capped checks refuse to run "
-	         "without it",
-	         path);
+	if (created)
+		log_warn("created the person key file %s: back it up, capped checks refuse to "
+		         "run without it",
+		         path);
 	return true;
 }
 
@@ -191,16 +204,6 @@ static bool checks_key_load(const struct config *c, unsigned char key[CHECKS_KEY
 		OPENSSL_cleanse(key, CHECKS_KEY_BYTES);
 	}
 	return ok;
-}
-
-static void checks_hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 /* ---- the cross-delivery cap ------------------------------------------- */
