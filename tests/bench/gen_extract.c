@@ -18,8 +18,12 @@
  * the output is the same for the same options on every machine.
  *
  *   gen_extract --terms FILE --date YYYY-MM-DD --out PATH [--persons N]
- *               [--quarters Q] [--columns C] [--seed S] [--delimiter ,|;|tab]
+ *               [--quarters Q] [--columns C] [--seed S] [--group G]
+ *               [--delimiter ,|;|tab]
  *   gen_extract --version
+ *
+ * --group naric fills the NARIC section for everyone (the NARIC population);
+ * other groups have a NARIC file for about one person in eight.
  */
 #include <errno.h>
 #include <getopt.h>
