@@ -357,7 +357,7 @@ int cli_validate(int argc, char **argv)
 	} else if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
 		size_t len = (size_t)st.st_size;
 		/* MAP_POPULATE: one pass of the kernel instead of a fault per page */
-		void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (map != MAP_FAILED) {
 			(void)madvise(map, len, MADV_SEQUENTIAL | MADV_WILLNEED);
 			struct progress_state ps = {.last = -1};

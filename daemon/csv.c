@@ -67,6 +67,18 @@ static inline void push(struct csv_record *r, const char *ptr, size_t len, uint3
 	r->nfields++;
 }
 
+static void grow_scratch(struct csv_record *r, size_t need)
+{
+	size_t cap = r->scratch_cap ? r->scratch_cap : 4096;
+	while (cap < need)
+		cap *= 2;
+	char *s = realloc(r->scratch, cap);
+	if (!s)
+		csv_oom();
+	r->scratch = s;
+	r->scratch_cap = cap;
+}
+
 static uint32_t count_lf(const char *p, size_t n)
 {
 	uint32_t k = 0;
@@ -102,16 +114,6 @@ static size_t parse_slow(char delim, const char *p, size_t n, size_t limit, bool
 	size_t used = 0; /* scratch bytes used by earlier fields */
 	size_t resync_at;
 
-	if (r->scratch_cap < limit) {
-		size_t cap = r->scratch_cap ? r->scratch_cap : 4096;
-		while (cap < limit)
-			cap *= 2;
-		char *s = realloc(r->scratch, cap);
-		if (!s)
-			csv_oom();
-		r->scratch = s;
-		r->scratch_cap = cap;
-	}
 	for (;;) {
 		uint32_t fline = lines;
 		if (i < limit && p[i] == '"') {
@@ -148,6 +150,10 @@ static size_t parse_slow(char delim, const char *p, size_t n, size_t limit, bool
 				char c = k + 1 < limit ? p[k + 1] : '\n';
 				if (c == '"') {
 					if (!out) {
+						/* Room for the rest of the record, once, before
+						 * anything of this record is in scratch. */
+						if (!r->unescaped && r->scratch_cap < limit)
+							grow_scratch(r, limit);
 						out = r->scratch + used;
 						olen = 0;
 						r->unescaped = true;

@@ -217,7 +217,7 @@ static bool perfect_build(struct strset *t, char *const *values, size_t n, unsig
 	size_t size = (size_t)1 << bits;
 	struct pkey *ph = xcalloc(size, sizeof(*ph));
 	uint64_t x = 0x2545F4914F6CDD1Dull;
-	for (int attempt = 0; attempt < 200; attempt++) {
+	for (int attempt = 0; attempt < 64; attempt++) {
 		x += 0x9E3779B97F4A7C15ull; /* splitmix64 */
 		uint64_t seed = x;
 		seed = (seed ^ (seed >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -256,10 +256,13 @@ static struct strset *strset_build(char *const *values, size_t n)
 		cap *= 2;
 	t->e = xcalloc(cap, sizeof(*t->e));
 	t->mask = cap - 1;
+	/* 4n slots: a random seed then works about exp(-n/8) of the time */
 	unsigned bits = 3;
 	while (((size_t)1 << bits) < 4 * n)
 		bits++;
 	bool perfect = false;
+	if (n > 256) /* a single seed rarely works for long lists */
+		bits = 31;
 	for (unsigned k = bits; !perfect && k <= bits + 3 && k < 31; k++)
 		perfect = perfect_build(t, values, n, k);
 	for (size_t i = 0; i < n; i++) {
@@ -353,6 +356,9 @@ struct column {
 	uint8_t kind;
 	bool required;
 	bool person;
+	unsigned shift;        /* of the list's perfect hash, copied here so that */
+	const struct pkey *ph; /* a lookup needs no pointer chasing; NULL: none */
+	uint64_t seed;
 	const struct varinfo *vi;
 	struct memo *memo;
 	char name[64];
@@ -380,9 +386,10 @@ struct extract_validator {
 	size_t ncols;
 
 	/* stream */
-	char *carry;
-	size_t carry_len;
+	char *carry; /* grows as needed up to CARRY_SIZE */
+	size_t carry_len, carry_cap;
 	char *tmp; /* leftovers of the header buffer, re-fed as a chunk */
+	size_t tmp_cap;
 	struct csv_scanner scan;
 	bool skipping;
 	uint64_t line; /* physical line on which the next record starts */
@@ -404,6 +411,25 @@ struct extract_validator {
 	char sha_hex[65]; /* set by extract_par when hashing elsewhere */
 	uint64_t bytes;
 };
+
+/* Grows one of the bounded buffers (carry, tmp) to hold n bytes. */
+static void buffer_reserve(char **buf, size_t *cap, size_t n)
+{
+	if (n <= *cap)
+		return;
+	size_t c = *cap ? *cap : 4096;
+	while (c < n)
+		c *= 2;
+	if (c > CARRY_SIZE)
+		c = CARRY_SIZE;
+	char *p = realloc(*buf, c);
+	if (!p) {
+		fputs("deliberd: out of memory in the validator\n", stderr);
+		abort();
+	}
+	*buf = p;
+	*cap = c;
+}
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -667,12 +693,11 @@ static bool list_accepts_slow(struct column *c, const char *s, uint32_t len, con
 /* The usual case inline: a short value found by the list's perfect hash. */
 static inline bool list_accepts(struct column *c, const char *s, uint32_t len, const char *end)
 {
-	const struct strset *t = c->vi->list;
-	if (t && t->ph && len <= 15) {
+	if (c->ph && len <= 15) {
 		uint64_t a, b;
 		pack16(s, len, end, &a, &b);
 		b = with_len(b, len);
-		const struct pkey *k = &t->ph[(prehash(a, b, 0) * t->seed) >> t->shift];
+		const struct pkey *k = &c->ph[(prehash(a, b, 0) * c->seed) >> c->shift];
 		if (k->a == a && k->b == b)
 			return true;
 	}
@@ -772,10 +797,12 @@ static inline void check_cell(struct extract_validator *v, struct column *c, con
 	case K_DECIMAL: {
 		uint32_t i = s[0] == '-';
 		uint32_t start = i;
+		uint64_t ip = 0;
 		while (i < len && dig(s[i]))
-			i++;
+			ip = ip * 10 + (uint64_t)(s[i++] - '0');
 		if (i == start)
 			goto type;
+		uint32_t int_end = i;
 		if (i < len) {
 			if (!(s[i] == '.' || (s[i] == ',' && v->decimal_comma)))
 				goto type;
@@ -785,7 +812,17 @@ static inline void check_cell(struct extract_validator *v, struct column *c, con
 			if (i == f || i < len)
 				goto type;
 		}
-		if ((vi->has_min || vi->has_max) && out_of_bounds(vi, number_of(s, len)))
+		if (!(vi->has_min || vi->has_max))
+			return;
+		/* The value lies in [ip, ip + 1) (or (-ip - 1, -ip]): when that whole
+		 * interval is within the bounds, no need for the exact number. */
+		if (int_end - start <= 15) {
+			double lo = start ? -(double)ip - 1 : (double)ip;
+			double hi = start ? -(double)ip : (double)ip + 1;
+			if ((!vi->has_min || lo >= vi->min) && (!vi->has_max || hi <= vi->max))
+				return;
+		}
+		if (out_of_bounds(vi, number_of(s, len)))
 			goto range;
 		return;
 	}
@@ -994,6 +1031,11 @@ static void setup_columns(struct extract_validator *v, const struct csv_record *
 		}
 		c->vi = vi;
 		c->kind = vi->kind;
+		if (vi->list && vi->list->ph) {
+			c->ph = vi->list->ph;
+			c->seed = vi->list->seed;
+			c->shift = vi->list->shift;
+		}
 		c->required = vi->var->required;
 		c->person = strcmp(vi->var->code, "person_id") == 0 && vi->kind == K_PSEUDONYM;
 		if (vi->pat)
@@ -1057,8 +1099,7 @@ static void header_process(struct extract_validator *v, bool eof)
 	size_t rest = n - used;
 	v->carry_len = 0;
 	if (rest) {
-		if (!v->tmp)
-			v->tmp = xcalloc(CSV_MAX_RECORD + 1, 1);
+		buffer_reserve(&v->tmp, &v->tmp_cap, rest);
 		memcpy(v->tmp, p + used, rest);
 		extract_priv_consume(v, v->tmp, rest);
 	}
@@ -1073,6 +1114,7 @@ static size_t header_gather(struct extract_validator *v, const char *buf, size_t
 	size_t room = CARRY_SIZE - v->carry_len;
 	size_t take = len < room ? len : room;
 	size_t before = v->carry_len;
+	buffer_reserve(&v->carry, &v->carry_cap, v->carry_len + take);
 	memcpy(v->carry + v->carry_len, buf, take);
 	v->carry_len += take;
 	size_t off = bom_len(v);
@@ -1121,6 +1163,7 @@ void extract_priv_consume(struct extract_validator *v, const char *buf, size_t l
 			size_t take = len - pos < room ? len - pos : room;
 			bool ended;
 			size_t k = csv_scan(&v->scan, buf + pos, take, &ended);
+			buffer_reserve(&v->carry, &v->carry_cap, v->carry_len + k);
 			memcpy(v->carry + v->carry_len, buf + pos, k);
 			v->carry_len += k;
 			pos += k;
@@ -1130,8 +1173,7 @@ void extract_priv_consume(struct extract_validator *v, const char *buf, size_t l
 			size_t rest = v->carry_len - used;
 			v->carry_len = 0;
 			if (rest) { /* only after CSV_TOO_LONG: the last byte, in skip mode */
-				if (!v->tmp)
-					v->tmp = xcalloc(CSV_MAX_RECORD + 1, 1);
+				buffer_reserve(&v->tmp, &v->tmp_cap, rest);
 				memcpy(v->tmp, v->carry + used, rest);
 				extract_priv_consume(v, v->tmp, rest);
 			}
@@ -1141,6 +1183,7 @@ void extract_priv_consume(struct extract_validator *v, const char *buf, size_t l
 			size_t used = take_record(v, buf + pos, len - pos, false);
 			if (used == 0) {
 				size_t rest = len - pos;
+				buffer_reserve(&v->carry, &v->carry_cap, rest);
 				memcpy(v->carry, buf + pos, rest);
 				v->carry_len = rest;
 				csv_scan_init(&v->scan, v->delim);
@@ -1258,10 +1301,9 @@ struct extract_validator *extract_new(const struct terms_deliberation *d,
 	v->delim = ',';
 	snprintf(v->reference, sizeof(v->reference), "%s", d->reference ? d->reference : "");
 	csv_record_init(&v->rec);
-	v->carry = malloc(CARRY_SIZE);
 	v->persons = personset_new();
 	v->sha = EVP_MD_CTX_new();
-	if (!v->carry || !v->persons || !v->sha || !EVP_DigestInit_ex(v->sha, EVP_sha256(), NULL)) {
+	if (!v->persons || !v->sha || !EVP_DigestInit_ex(v->sha, EVP_sha256(), NULL)) {
 		err_set(e, ERR_INTERNAL, "out of memory");
 		extract_free(v);
 		return NULL;
@@ -1449,7 +1491,6 @@ struct extract_validator *extract_priv_clone(const struct extract_validator *v)
 		c->cols[i] = v->cols[i];
 		c->cols[i].memo = v->cols[i].memo ? xcalloc(1, sizeof(struct memo)) : NULL;
 	}
-	c->carry = xcalloc(CARRY_SIZE, 1);
 	csv_record_init(&c->rec);
 	c->line = 1;
 	c->max_errors = v->max_errors;

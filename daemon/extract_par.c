@@ -1,13 +1,16 @@
 /*
  * extract_par: extract_run_buffer(), the validator on several cores for an
  * extract held in memory.  SHA-256 cannot be split, so one thread hashes the whole
- * buffer while the others validate segments.  Segments start at record
- * boundaries found by a quote-aware scan from the end of the header; wherever
- * that scan meets anything doubtful (malformed quoting, a record that could hit
- * the length bound) there is no split and the single-stream path is used.  The
- * segment reports are joined in order (extract_priv_absorb), so the result is the
- * single-stream report exactly; when the sample cap is crossed inside a later
- * segment, that segment is re-read by the first validator to find the exact line.
+ * buffer while the others validate segments.  Segments start after a newline
+ * near equal fractions of the buffer, a guess made without reading what precedes
+ * it.  The guess is checked when segments are joined, in order: the validator
+ * that read everything before a segment must have ended exactly at its start,
+ * between two records (so the newline was not inside a quoted field, nor inside a
+ * record cut by the length bound); if not, that segment is simply re-read by it.
+ * Joining (extract_priv_absorb) adds counts, renumbers lines, keeps the first
+ * error examples and merges person sets, so the result is the single-stream report
+ * exactly; when the sample cap is crossed inside a later segment, that segment is
+ * re-read too, to find the exact row.
  */
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -103,60 +106,22 @@ static size_t skip_blank(const char *buf, size_t len, size_t b)
 	while (b < len) {
 		if (buf[b] == '\n')
 			b++;
-		else if (buf[b] == '\r' && b + 1 < len && buf[b + 1] == '\n')
-			b += 2;
+		else if (buf[b] == '\r' && (b + 1 == len || buf[b + 1] == '\n'))
+			b += 2; /* CRLF, or a last line holding only CR */
 		else
 			return b;
 	}
 	return 0;
 }
 
-/* From pos, a record boundary known to be outside quotes, finds the first record
- * boundary at or after target where the tokenizer is provably between records,
- * or 0.  Only quotes need care: between them every LF ends a record. */
-static size_t find_split(const char *buf, size_t len, char delim, size_t pos, size_t target)
+/* A candidate split: the line after the first LF at or after target, past any
+ * blank lines.  It is only a guess (the LF may lie inside a quoted field): the
+ * join checks that the previous segment's validator ended exactly there,
+ * between two records, and otherwise re-reads the segment.  0 if none. */
+static size_t guess_split(const char *buf, size_t len, size_t target)
 {
-	size_t rec_start = pos;
-	for (;;) {
-		const char *q = memchr(buf + pos, '"', len - pos);
-		size_t qpos = q ? (size_t)(q - buf) : len;
-		size_t from = pos > target ? pos : target;
-		if (from < qpos) {
-			const char *lf = memchr(buf + from, '\n', qpos - from);
-			if (lf)
-				return skip_blank(buf, len, (size_t)(lf - buf) + 1);
-		}
-		if (!q)
-			return 0;
-		if (qpos > pos) {
-			const char *last = memrchr(buf + pos, '\n', qpos - pos);
-			if (last)
-				rec_start = (size_t)(last - buf) + 1;
-		}
-		if (!(qpos == rec_start || buf[qpos - 1] == delim))
-			return 0; /* a quote inside an unquoted field: malformed */
-		size_t j = qpos + 1, k;
-		for (;;) {
-			const char *c = memchr(buf + j, '"', len - j);
-			if (!c)
-				return 0;
-			k = (size_t)(c - buf);
-			if (k + 1 < len && buf[k + 1] == '"') {
-				j = k + 2;
-				continue;
-			}
-			break;
-		}
-		if (k + 1 >= len)
-			return 0;
-		char next = buf[k + 1];
-		if (!(next == delim || next == '\n' ||
-		      (next == '\r' && k + 2 < len && buf[k + 2] == '\n')))
-			return 0;
-		if (k + 1 - rec_start > CSV_MAX_RECORD)
-			return 0; /* the length bound could move record ends */
-		pos = k + 1;
-	}
+	const char *lf = memchr(buf + target, '\n', len - target);
+	return lf ? skip_blank(buf, len, (size_t)(lf - buf) + 1) : 0;
 }
 
 static void progress_tick(struct runner *run, void (*progress)(void *, uint64_t, uint64_t),
@@ -210,7 +175,8 @@ extract_run_buffer(const struct terms_deliberation *d, const struct extract_para
 		for (size_t k = 1; k <= want; k++) {
 			size_t end = len;
 			if (k < want) {
-				end = find_split(buf, len, delim, start, h + (len - h) / want * k);
+				size_t target = h + (len - h) / want * k;
+				end = target > start ? guess_split(buf, len, target) : 0;
 				if (end == 0)
 					end = len;
 			}
