@@ -55,7 +55,18 @@ fi
 r_round 2032-01-31T23:59:59+01:00
 r_round_expect '.ordered | length' 0
 r_round_expect '.cancelled | length' 0
-r_round 2032-02-01T00:00:00+01:00
+# two scheduler processes at once: one order between them
+pids=()
+for i in 1 2; do
+  "$DELIBERD" retention run --at 2032-02-01T00:00:00+01:00 --format json --config "$T_CONF" \
+    >"$T_DIR/par$i.out" 2>"$T_DIR/par$i.err" &
+  pids+=($!)
+done
+wait "${pids[0]}" || t_fail "parallel round 1: $(cat "$T_DIR/par1.err")"
+wait "${pids[1]}" || t_fail "parallel round 2: $(cat "$T_DIR/par2.err")"
+[[ $(jq -s 'map(.ordered | length) | add' "$T_DIR/par1.out" "$T_DIR/par2.out") == 1 ]] ||
+  t_fail "two parallel rounds ordered $(jq -s 'map(.ordered | length) | add' "$T_DIR"/par?.out) times"
+ROUND=$(jq -c 'select(.ordered | length == 1)' "$T_DIR/par1.out" "$T_DIR/par2.out")
 r_round_expect '.ordered | length' 1
 r_round_expect '.ordered[0].retention_until' 2032-01-31
 r_round_expect '.ordered[0].version' 4

@@ -46,6 +46,12 @@ ORDER=$(r_sql "SELECT id FROM destruction_orders")
   t_fail "the order does not cover both deliveries"
 r_audit_verify
 
+# the database itself refuses a second live order for the same deliveries
+if r_sql "INSERT INTO destruction_orders (deliberation_ref, recipient_id, trigger, version, retention_until, due_at, ordered_at, ordered_by) VALUES ('21/128', 'maastricht-sbe', 'deadline', 3, '2031-01-31', '2031-01-31T23:00:00Z', now(), 'test'); INSERT INTO destruction_order_deliveries (order_id, delivery_id) SELECT currval('destruction_orders_id_seq'), delivery_id FROM destruction_order_deliveries WHERE order_id = $ORDER" 2>/dev/null; then
+  t_fail "a second live order for the same deliveries was accepted"
+fi
+[[ $(orders) == 1 ]] || t_fail "the refused order left a row"
+
 # confirm, with the daemon dying at a given step; the answer never comes
 crash_confirm() {
   t_stop

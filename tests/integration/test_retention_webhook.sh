@@ -31,7 +31,7 @@ stop_receiver() {
   wait "$RPID" 2>/dev/null || true
   RPID=""
 }
-trap 'rc=$?; stop_receiver; (exit $rc); t_cleanup' EXIT
+trap 'stop_receiver; t_cleanup' EXIT
 
 # learn a free port, then take the receiver down: it is "down" from now on
 start_receiver
