@@ -993,6 +993,7 @@ static bool echoable(const char *s, uint32_t len)
 static void setup_columns(struct extract_validator *v, const struct csv_record *r)
 {
 	uint32_t n = r->nfields < r->fields_cap ? r->nfields : r->fields_cap;
+	bool *seen = xcalloc(v->nvars, sizeof(bool)); /* variables met so far */
 	v->ncols = r->nfields;
 	v->cols = xcalloc(r->nfields, sizeof(*v->cols));
 	for (uint32_t i = 0; i < n; i++) {
@@ -1021,14 +1022,11 @@ static void setup_columns(struct extract_validator *v, const struct csv_record *
 			continue;
 		}
 		snprintf(c->name, sizeof(c->name), "%s", vi->var->code);
-		bool dup = false;
-		for (uint32_t j = 0; j < i; j++)
-			if (v->cols[j].vi == vi)
-				dup = true;
-		if (dup) {
+		if (seen[vi - v->vars]) {
 			add_error(v, RULE_DUPLICATE_COLUMN, 1 + f->line, i + 1, c->name);
 			continue;
 		}
+		seen[vi - v->vars] = true;
 		c->vi = vi;
 		c->kind = vi->kind;
 		if (vi->list && vi->list->ph) {
@@ -1041,18 +1039,10 @@ static void setup_columns(struct extract_validator *v, const struct csv_record *
 		if (vi->pat)
 			c->memo = xcalloc(1, sizeof(*c->memo));
 	}
-	if (!v->terms_known)
-		return;
-	for (size_t k = 0; k < v->nvars; k++) {
-		if (!v->vars[k].var->required)
-			continue;
-		bool present = false;
-		for (size_t i = 0; i < v->ncols && i < n; i++)
-			if (v->cols[i].vi == &v->vars[k])
-				present = true;
-		if (!present)
+	for (size_t k = 0; v->terms_known && k < v->nvars; k++)
+		if (v->vars[k].var->required && !seen[k])
 			add_error(v, RULE_MISSING_REQUIRED, 1, 0, v->vars[k].var->code);
-	}
+	free(seen);
 }
 
 static size_t bom_len(const struct extract_validator *v)
