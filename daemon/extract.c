@@ -1055,7 +1055,6 @@ static size_t bom_len(const struct extract_validator *v)
 static void header_process(struct extract_validator *v, bool eof)
 {
 	size_t off = bom_len(v);
-	const char *p = v->carry + off;
 	size_t n = v->carry_len - off;
 	v->header_done = true;
 	if (n == 0) {
@@ -1064,6 +1063,7 @@ static void header_process(struct extract_validator *v, bool eof)
 		v->carry_len = 0;
 		return;
 	}
+	const char *p = v->carry + off;
 	size_t le = csv_first_line_end(p, n);
 	v->delim = csv_detect_delimiter(p, le ? le : n);
 	v->decimal_comma = v->delim == ';';
@@ -1375,7 +1375,8 @@ void extract_priv_report(struct extract_validator *v, struct extract_report *r)
 	memcpy(r->sha256, v->sha_hex, sizeof(r->sha256));
 	r->nerrors = v->nerrors;
 	r->errors = xcalloc(v->nerrors, sizeof(*r->errors));
-	memcpy(r->errors, v->errors, v->nerrors * sizeof(*r->errors));
+	if (v->nerrors)
+		memcpy(r->errors, v->errors, v->nerrors * sizeof(*r->errors));
 	r->version = v->version;
 	snprintf(r->reference, sizeof(r->reference), "%s", v->reference);
 	r->max_errors = v->max_errors;
