@@ -248,7 +248,9 @@ static bool perfect_build(struct strset *t, char *const *values, size_t n, unsig
 	return false;
 }
 
-static struct strset *strset_build(char *const *values, size_t n)
+/* with_empty: the empty value goes into the perfect hash too, so that a lookup
+ * of an empty cell of an optional column succeeds without a branch of its own. */
+static struct strset *strset_build(char *const *values, size_t n, bool with_empty)
 {
 	struct strset *t = xcalloc(1, sizeof(*t));
 	size_t cap = 16;
@@ -263,8 +265,12 @@ static struct strset *strset_build(char *const *values, size_t n)
 	bool perfect = false;
 	if (n > 256) /* a single seed rarely works for long lists */
 		bits = 31;
+	char **all = xcalloc(n + 1, sizeof(char *));
+	memcpy(all, values, n * sizeof(char *));
+	all[n] = (char *)"";
 	for (unsigned k = bits; !perfect && k <= bits + 3 && k < 31; k++)
-		perfect = perfect_build(t, values, n, k);
+		perfect = perfect_build(t, all, n + with_empty, k);
+	free(all);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t len = (uint32_t)strlen(values[i]);
 		if (len > 15 || !perfect) {
@@ -344,6 +350,7 @@ struct varinfo {
 	const struct terms_variable *var;
 	uint8_t kind;
 	struct strset *list;
+	bool list_fast; /* the list's perfect hash may be used before other checks */
 	struct pattern *pat;
 	bool has_min, has_max;
 	double min, max;
@@ -690,17 +697,9 @@ static bool list_accepts_slow(struct column *c, const char *s, uint32_t len, con
 	return pattern_match(vi->pat, s, len);
 }
 
-/* The usual case inline: a short value found by the list's perfect hash. */
+/* (A short listed value was already accepted by check_cell's first lookup.) */
 static inline bool list_accepts(struct column *c, const char *s, uint32_t len, const char *end)
 {
-	if (c->ph && len <= 15) {
-		uint64_t a, b;
-		pack16(s, len, end, &a, &b);
-		b = with_len(b, len);
-		const struct pkey *k = &c->ph[(prehash(a, b, 0) * c->seed) >> c->shift];
-		if (k->a == a && k->b == b)
-			return true;
-	}
 	return list_accepts_slow(c, s, len, end);
 }
 
@@ -728,6 +727,15 @@ static inline void check_cell(struct extract_validator *v, struct column *c, con
 	const struct varinfo *vi = c->vi;
 	uint32_t cps = len;
 
+	/* Most cells are listed codes or empty: one lookup settles them. */
+	if (c->ph && len <= 15) {
+		uint64_t a, b;
+		pack16(s, len, end, &a, &b);
+		b = with_len(b, len);
+		const struct pkey *k = &c->ph[(prehash(a, b, 0) * c->seed) >> c->shift];
+		if (k->a == a && k->b == b)
+			return;
+	}
 	if (len == 0) {
 		if (c->required)
 			add_error(v, RULE_MISSING_REQUIRED, line, field, c->name);
@@ -1029,7 +1037,7 @@ static void setup_columns(struct extract_validator *v, const struct csv_record *
 		seen[vi - v->vars] = true;
 		c->vi = vi;
 		c->kind = vi->kind;
-		if (vi->list && vi->list->ph) {
+		if (vi->list && vi->list_fast) {
 			c->ph = vi->list->ph;
 			c->seed = vi->list->seed;
 			c->shift = vi->list->shift;
@@ -1260,8 +1268,19 @@ static bool compile_vars(struct extract_validator *v, struct err *e)
 		vi->not_future = t->not_future;
 		vi->max_len = t->max_length ? t->max_length : 255;
 		if (vi->kind == K_LIST || vi->kind == K_AMOUNT_CLASS) {
-			if (t->nvalues)
-				vi->list = strset_build(t->values, t->nvalues);
+			if (t->nvalues) {
+				vi->list = strset_build(t->values, t->nvalues, !t->required);
+				/* The fast path accepts a listed value before the encoding and
+				 * national number checks: only if no listed value fails them. */
+				vi->list_fast = vi->list->ph != NULL;
+				for (size_t k = 0; k < t->nvalues; k++) {
+					uint32_t cps, n = (uint32_t)strlen(t->values[k]);
+					if (!utf8_valid((const unsigned char *)t->values[k], n,
+					                &cps) ||
+					    nn_find(t->values[k], n))
+						vi->list_fast = false;
+				}
+			}
 			if (t->pattern) {
 				vi->pat = pattern_compile(t->pattern, e);
 				if (!vi->pat) {

@@ -466,6 +466,39 @@ static void test_too_long_record(void **state)
 	free(buf);
 }
 
+/* A code list that itself holds a national number (or bytes that are not UTF-8)
+ * cannot take the fast path that accepts listed values first: precedence holds. */
+static void test_list_with_national_number(void **state)
+{
+	(void)state;
+	struct terms_deliberation *d = tt_build();
+	struct terms_variable *sex = NULL;
+	for (size_t i = 0; i < d->versions[1].body.nvariables; i++)
+		if (strcmp(d->versions[1].body.variables[i].code, "sex") == 0)
+			sex = &d->versions[1].body.variables[i];
+	assert_non_null(sex);
+	char **values = realloc(sex->values, (sex->nvalues + 2) * sizeof(char *));
+	assert_non_null(values);
+	values[sex->nvalues++] = strdup("85073003328");
+	values[sex->nvalues++] = strdup("\xff");
+	sex->values = values;
+	struct extract_params p = tt_params();
+	p.group = "foreign_born"; /* uncapped */
+	struct err e = {0};
+	const char *csv = HDR "1,2020Q1,85073003328\n2,2020Q1,\xff\n3,2020Q1,F\n4,2020Q1,\n";
+	struct extract_validator *v = extract_new(d, &p, &e);
+	assert_non_null(v);
+	extract_feed(v, csv, strlen(csv));
+	struct extract_report r;
+	extract_finish(v, &r);
+	assert_int_equal(r.error_counts[RULE_NATIONAL_NUMBER], 1);
+	assert_int_equal(r.error_counts[RULE_ENCODING], 1);
+	assert_int_equal(total(&r), 2);
+	extract_report_free(&r);
+	extract_free(v);
+	tt_free(d);
+}
+
 /* ---- persons and the sample cap ------------------------------------------- */
 
 static void test_sample_cap(void **state)
@@ -947,6 +980,7 @@ int main(void)
 	    cmocka_unit_test(test_documents),
 	    cmocka_unit_test(test_national_number_everywhere),
 	    cmocka_unit_test(test_too_long_record),
+	    cmocka_unit_test(test_list_with_national_number),
 	    cmocka_unit_test(test_sample_cap),
 	    cmocka_unit_test(test_next_person),
 	    cmocka_unit_test(test_check_level),
