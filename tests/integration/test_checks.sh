@@ -151,6 +151,16 @@ t_expect_json '.error_counts | tojson' '{"sample_cap":1}'
 t_expect_json '.errors | map("\(.rule) \(.line) \(.column)") | join(",")' "sample_cap 0 person_id"
 t_expect_json 'has("delivery_id")' false
 c=$(jq -r .check_id <<<"$HTTP_BODY")
+# With data errors as well, the check-level sample_cap (line 0) still comes first and
+# the errors stay in file order.
+{ cat "$T_DIR/c.csv"; echo "6,2024Q1,9"; echo "5,2024Q2,7"; } >"$T_DIR/c2.csv"
+check "$delivery" "recipient=lab-one&$q99" "$T_DIR/c2.csv"
+t_expect_status 200
+t_expect_json .verdict fail
+t_expect_json '.error_counts | tojson' '{"not_in_code_list":2,"sample_cap":1}'
+t_expect_json '.errors | map("\(.rule) \(.line)") | join(",")' \
+  "sample_cap 0,not_in_code_list 6,not_in_code_list 7"
+t_expect_json '[.errors[].line] == ([.errors[].line] | sort)' true
 req POST "/v1/deliveries/$c/shipped" "$delivery"
 t_expect_error 409 conflict
 t_expect_json .error.message "check $c failed: only a passed check can be shipped"
