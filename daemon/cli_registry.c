@@ -1,7 +1,8 @@
 /*
  * cli_registry: `deliberd import`, `deliberd terms` and `deliberd history`, the
  * command-line face of the registry.  Exit 0 on success, 2 when it could not do it
- * (bad arguments, unreadable or refused file, no database, no version in force).
+ * (bad arguments, unreadable or refused file, no database); `terms` exits 1 when no
+ * version was in force on the date.
  */
 #include <pwd.h>
 #include <stdio.h>
@@ -292,6 +293,26 @@ static void print_terms_text(const json_t *t)
 	}
 }
 
+/* No version in force on the date is an answer, not a failure to check: stdout
+ * says so too (a JSON object for json/odrl, the message for text). */
+static void print_not_in_force(const char *format, const char *ref, int32_t date,
+                               const struct err *e)
+{
+	if (strcmp(format, "text") == 0) {
+		printf("%s\n", e->message);
+		return;
+	}
+	char at[11];
+	terms_date_format(date, at);
+	json_t *o = json_pack("{s:s, s:s, s:b, s:s}", "reference", ref, "at", at, "in_force", 0,
+	                      "message", e->message);
+	char *s = o != NULL ? json_dumps(o, JSON_INDENT(2)) : NULL;
+	if (s != NULL)
+		printf("%s\n", s);
+	free(s);
+	json_decref(o);
+}
+
 int cli_terms(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -301,8 +322,10 @@ int cli_terms(int argc, char **argv)
 		printf("usage: deliberd terms REF [--at YYYY-MM-DD] [--format json|text|odrl] "
 		       "[--config FILE]\n\n"
 		       "Shows the version of deliberation REF (21/128 or 21-128) in force on the\n"
-		       "date (default: today in Europe/Brussels) and its terms.  Exit 2 when no\n"
-		       "version was in force on that date.\n");
+		       "date (default: today in Europe/Brussels) and its terms.  Exit 0: terms\n"
+		       "shown; 1: no version was in force on that date (stdout says so: with\n"
+		       "--format json an object with \"in_force\": false); 2: could not check\n"
+		       "(bad arguments, unknown deliberation, no database).\n");
 		return CLI_OK;
 	}
 	const char *format = o.format != NULL ? o.format : "text";
@@ -338,6 +361,10 @@ int cli_terms(int argc, char **argv)
 	                                        : registry_terms(db, ref, date, &e);
 	if (t == NULL) {
 		print_err("terms", &e);
+		if (registry_err_not_in_force(&e)) {
+			rc = CLI_FAILED;
+			print_not_in_force(format, ref, date, &e);
+		}
 		goto out;
 	}
 	if (strcmp(format, "text") == 0) {

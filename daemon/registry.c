@@ -778,6 +778,17 @@ json_t *registry_terms(PGconn *db, const char *reference, int32_t date, struct e
 		    json_object_get(vj, "summary"), "source_sha256",
 		    json_object_get(vj, "source_sha256"), "terms_sha256", sha);
 		json_decref(vj);
+		/* Additive keys: the date asked about, and the plain names a reader looks
+		 * for (number = version, deadline = retention_until). */
+		if (out != NULL &&
+		    (json_object_set_new(out, "in_force", json_true()) != 0 ||
+		     json_object_set_new(out, "at", date_json(date)) != 0 ||
+		     json_object_set_new(out, "number", json_integer(v->number)) != 0 ||
+		     json_object_set(out, "deadline", json_object_get(out, "retention_until")) !=
+		         0)) {
+			json_decref(out);
+			out = NULL;
+		}
 		if (out == NULL)
 			err_set(e, ERR_INTERNAL, "out of memory");
 	} else if (v != NULL) {
@@ -785,6 +796,11 @@ json_t *registry_terms(PGconn *db, const char *reference, int32_t date, struct e
 	}
 	terms_free(d);
 	return out;
+}
+
+bool registry_err_not_in_force(const struct err *e)
+{
+	return e->kind == ERR_NOT_FOUND && strcmp(e->field, "at") == 0;
 }
 
 json_t *registry_odrl(PGconn *db, const char *reference, int32_t date, struct err *e)

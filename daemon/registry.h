@@ -69,10 +69,15 @@ json_t *registry_get(PGconn *db, const char *reference, struct err *e);
 /* [{version, decided_on, in_force_from, recorded_at, recorded_by, summary,
  * source_sha256, terms_on_record, retention_until, terms_sha256}] by number. */
 json_t *registry_versions(PGconn *db, const char *reference, struct err *e);
-/* The terms in force on date: {reference, version, decided_on, in_force_from,
- * terms_on_record, retention_until, summary, recipients, groups, phases, variables,
- * terms_sha256}; ERR_NOT_FOUND "no version of R was in force on D" when none. */
+/* The terms in force on date: {reference, at, in_force (true), version, number
+ * (= version), decided_on, in_force_from, terms_on_record, retention_until, deadline
+ * (= retention_until), retention_ended, summary, recipients, groups, phases,
+ * variables, terms_sha256}; ERR_NOT_FOUND "no version of R was in force on D" with
+ * field "at" when none (field "reference" when the deliberation is unknown). */
 json_t *registry_terms(PGconn *db, const char *reference, int32_t date, struct err *e);
+/* Did registry_terms/registry_odrl fail only because no version was in force on
+ * the date (the deliberation is known)? */
+bool registry_err_not_in_force(const struct err *e);
 /* The ODRL policy of the version in force on date. */
 json_t *registry_odrl(PGconn *db, const char *reference, int32_t date, struct err *e);
 /* May this recipient see the deliberation (named by some version)? */

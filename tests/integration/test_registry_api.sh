@@ -62,6 +62,10 @@ t_expect_json .version 3
 t_expect_json '.variables | length' 76
 t_expect_json '.groups | length' 3
 t_expect_json .retention_until 2031-01-31
+t_expect_json .deadline 2031-01-31
+t_expect_json .number 3
+t_expect_json .in_force true
+t_expect_json .at 2025-12-01
 terms3=$HTTP_BODY
 t_http GET "/v1/deliberations/21-128/terms?at=2024-06-01" "$delivery"
 t_expect_json .version 2

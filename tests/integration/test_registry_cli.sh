@@ -44,6 +44,10 @@ HTTP_BODY=$(cat "$T_DIR/run.out")
 t_expect_json .version 3
 t_expect_json .terms_on_record true
 t_expect_json .retention_until 2031-01-31
+t_expect_json .deadline 2031-01-31
+t_expect_json .number 3
+t_expect_json .in_force true
+t_expect_json .at 2025-12-01
 t_expect_json '.variables | length' 76
 t_expect_json '[.variables[] | select(.section == "person")] | length' 17
 t_expect_json '[.variables[] | select(.section == "labour")] | length' 28
@@ -60,11 +64,26 @@ t_expect_json .version 2
 t_expect_json .terms_on_record false
 t_expect_json '.variables | length' 0
 
+t_expect_json .in_force true
+t_expect_json .at 2024-06-01
+t_expect_json .number 2
+
+# No version in force is an answer (exit 1), on stdout as well as stderr.
 rc=0
 t_run terms 21/128 --at 2021-01-01 || rc=$?
-[[ $rc == 2 ]] || t_fail "terms before the first version: exit $rc, wanted 2"
+[[ $rc == 1 ]] || t_fail "terms before the first version: exit $rc, wanted 1"
 grep -q 'no version of 21/128 was in force on 2021-01-01' "$T_DIR/run.err" ||
   t_fail "terms before the first version said: $(cat "$T_DIR/run.err")"
+grep -qx 'no version of 21/128 was in force on 2021-01-01' "$T_DIR/run.out" ||
+  t_fail "terms before the first version, text stdout: $(cat "$T_DIR/run.out")"
+rc=0
+t_run terms 21/128 --at 2021-01-01 --format json || rc=$?
+[[ $rc == 1 ]] || t_fail "terms json before the first version: exit $rc, wanted 1"
+HTTP_BODY=$(cat "$T_DIR/run.out")
+t_expect_json .in_force false
+t_expect_json .reference 21/128
+t_expect_json .at 2021-01-01
+t_expect_json .message 'no version of 21/128 was in force on 2021-01-01'
 
 t_run terms 21/128 --at 2025-12-01 --format text || t_fail "terms text"
 grep -q '^variables (76):' "$T_DIR/run.out" || t_fail "text terms: no variable count"

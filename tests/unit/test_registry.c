@@ -156,6 +156,10 @@ static void test_terms_at(void **state)
 	assert_int_equal(json_integer_value(json_object_get(t, "version")), 3);
 	assert_true(json_is_true(json_object_get(t, "terms_on_record")));
 	assert_string_equal(json_string_value(json_object_get(t, "retention_until")), "2031-01-31");
+	assert_true(json_is_true(json_object_get(t, "in_force")));
+	assert_string_equal(json_string_value(json_object_get(t, "at")), "2025-12-01");
+	assert_string_equal(json_string_value(json_object_get(t, "deadline")), "2031-01-31");
+	assert_int_equal(json_integer_value(json_object_get(t, "number")), 3);
 	const json_t *vars = json_object_get(t, "variables");
 	assert_int_equal(json_array_size(vars), 76);
 	assert_int_equal(section_count(vars, "person"), 17);
@@ -179,10 +183,12 @@ static void test_terms_at(void **state)
 	assert_null(t);
 	assert_int_equal(e.kind, ERR_NOT_FOUND);
 	assert_string_equal(e.message, "no version of 21/128 was in force on 2021-01-01");
+	assert_true(registry_err_not_in_force(&e));
 
 	err_clear(&e);
 	assert_null(registry_terms(f->db, "99/999", 20251201, &e));
 	assert_int_equal(e.kind, ERR_NOT_FOUND);
+	assert_false(registry_err_not_in_force(&e));
 
 	int32_t until = -1;
 	err_clear(&e);
