@@ -545,32 +545,55 @@ done:
 	return out;
 }
 
-/* A checks_next_fn over a file descriptor, one block at a time. */
-struct checks_fd_source {
-	int fd;
-	char *buf;
-};
-
-static bool checks_fd_next(void *arg, const char **buf, size_t *len, struct err *e)
+bool checks_read_bounded(int fd, char *buf, size_t size, uint64_t *left, size_t *len, struct err *e)
 {
-	struct checks_fd_source *s = arg;
+	*len = 0;
+	if (*left == 0)
+		return true; /* what was appended since the size was taken is not read */
+	size_t want = *left < size ? (size_t)*left : size;
 	ssize_t n;
 	do
-		n = read(s->fd, s->buf, CHECKS_READ_BLOCK);
+		n = read(fd, buf, want);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		err_set(e, ERR_INTERNAL, "cannot read the staged file: %s", strerror(errno));
 		return false;
 	}
-	*buf = s->buf;
+	if (n == 0) {
+		err_set_field(e, ERR_CONFLICT, "staged_file",
+		              "staged file changed while being checked: it is shorter than when it "
+		              "was opened");
+		return false;
+	}
+	*left -= (uint64_t)n;
 	*len = (size_t)n;
 	return true;
+}
+
+/* A checks_next_fn over a file descriptor, one block at a time, never past the size
+ * the file had when the check began (a growing file cannot hold a worker). */
+struct checks_fd_source {
+	int fd;
+	char *buf;
+	uint64_t left;
+};
+
+static bool checks_fd_next(void *arg, const char **buf, size_t *len, struct err *e)
+{
+	struct checks_fd_source *s = arg;
+	*buf = s->buf;
+	return checks_read_bounded(s->fd, s->buf, CHECKS_READ_BLOCK, &s->left, len, e);
 }
 
 json_t *checks_run_fd(PGconn *db, const struct config *c, const struct checks_request *rq, int fd,
                       struct err *e)
 {
-	struct checks_fd_source s = {fd, malloc(CHECKS_READ_BLOCK)};
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		err_set_field(e, ERR_INVALID, "staged_file", "staged_file is not a regular file");
+		return NULL;
+	}
+	struct checks_fd_source s = {fd, malloc(CHECKS_READ_BLOCK), (uint64_t)st.st_size};
 	if (s.buf == NULL) {
 		err_set(e, ERR_INTERNAL, "out of memory");
 		return NULL;

@@ -41,9 +41,17 @@ json_t *checks_run(PGconn *db, const struct config *c, const struct checks_reque
                    checks_next_fn next, void *arg, struct err *e)
     __attribute__((warn_unused_result));
 
-/* The same, reading an already opened file in 1 MiB blocks (flat memory). */
+/* The same, reading an already opened regular file in 1 MiB blocks (flat memory),
+ * and no further than its size when the check begins: bytes appended meanwhile are
+ * not read, and a file that shrinks fails ERR_CONFLICT. */
 json_t *checks_run_fd(PGconn *db, const struct config *c, const struct checks_request *rq, int fd,
                       struct err *e) __attribute__((warn_unused_result));
+
+/* Reads the next block of at most size bytes of fd, and of at most *left more
+ * bytes (decremented); *len == 0 once *left is 0.  An end of file before that is
+ * ERR_CONFLICT ("staged file changed while being checked"). */
+bool checks_read_bounded(int fd, char *buf, size_t size, uint64_t *left, size_t *len, struct err *e)
+    __attribute__((warn_unused_result));
 
 /* Opens NAME inside config->staging_dir for reading: a plain file name, no
  * directories, no symlinks, a regular file.  Returns the fd or -1 with e set

@@ -2,7 +2,8 @@
  * test_checks: the input checks of the check service that need no database:
  * deliberation references (21/128, 21-128), recipient/group/destination ids, and
  * checks_open_staged, which must never open anything outside the staging
- * directory (traversal, absolute paths, symlinks in or out, directories, FIFOs).
+ * directory (traversal, absolute paths, symlinks in or out, directories, FIFOs),
+ * and checks_read_bounded, which never reads a staged file past its size at open.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -205,6 +206,70 @@ static void test_staging_disabled(void **state)
 	config_unref(c);
 }
 
+/* Reads fd through checks_read_bounded in blocks of 4 until the end or an error;
+ * returns the bytes read, *ok says whether it ended without error. */
+static size_t read_all(int fd, uint64_t size, char *out, size_t cap, bool grow, bool *ok,
+                       struct err *e)
+{
+	uint64_t left = size;
+	size_t got = 0, len = 0;
+	char buf[4];
+	for (;;) {
+		*ok = checks_read_bounded(fd, buf, sizeof(buf), &left, &len, e);
+		if (!*ok || len == 0)
+			return got;
+		assert_true(got + len <= cap);
+		memcpy(out + got, buf, len);
+		got += len;
+		/* a writer appending while the file is read */
+		if (grow)
+			assert_int_equal(pwrite(fd, "MORE", 4, (off_t)(size + got)), 4);
+	}
+}
+
+static void test_read_bounded(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/test_checks_readXXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	static const char data[] = "person_id\n1\n2\n"; /* 14 bytes */
+	size_t n = sizeof(data) - 1;
+	char out[64];
+	struct err e = {0};
+	bool ok = false;
+
+	/* as large as when opened: all of it, then the end */
+	assert_int_equal(pwrite(fd, data, n, 0), (ssize_t)n);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(read_all(fd, n, out, sizeof(out), false, &ok, &e), n);
+	assert_true(ok);
+	assert_memory_equal(out, data, n);
+
+	/* growing while read: never past the size taken at open */
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(read_all(fd, n, out, sizeof(out), true, &ok, &e), n);
+	assert_true(ok);
+	assert_memory_equal(out, data, n);
+
+	/* shrunk since opened: a conflict, not a shorter extract */
+	assert_int_equal(ftruncate(fd, 5), 0);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(read_all(fd, n, out, sizeof(out), false, &ok, &e), 5);
+	assert_false(ok);
+	assert_int_equal(e.kind, ERR_CONFLICT);
+	assert_string_equal(e.field, "staged_file");
+	assert_non_null(strstr(e.message, "changed while being checked"));
+
+	/* an empty file: the end at once, nothing read */
+	err_clear(&e);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(read_all(fd, 0, out, sizeof(out), false, &ok, &e), 0);
+	assert_true(ok);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +277,7 @@ int main(void)
 	    cmocka_unit_test(test_id_valid),
 	    cmocka_unit_test_setup_teardown(test_open_staged, staging_setup, staging_teardown),
 	    cmocka_unit_test(test_staging_disabled),
+	    cmocka_unit_test(test_read_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
