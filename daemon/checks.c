@@ -428,18 +428,21 @@ fail:
 
 /* ---- running ----------------------------------------------------------- */
 
+/* The one place the parameters of a check are validated, whatever the face. */
 static bool checks_request_valid(const struct checks_request *rq, struct err *e)
 {
-	if (!checks_id_valid(rq->recipient)) {
-		err_set_field(e, ERR_INVALID, "recipient", "recipient must be a recipient id");
+	if (rq->recipient == NULL || !checks_id_valid(rq->recipient)) {
+		err_set_field(e, ERR_INVALID, "recipient",
+		              "recipient is required: a recipient id such as maastricht-sbe");
 		return false;
 	}
-	if (!checks_id_valid(rq->group)) {
-		err_set_field(e, ERR_INVALID, "group", "group must be a group code");
+	if (rq->group == NULL || !checks_id_valid(rq->group)) {
+		err_set_field(e, ERR_INVALID, "group",
+		              "group is required: a group code such as naric");
 		return false;
 	}
 	if (rq->phase < 1 || rq->phase > 99) {
-		err_set_field(e, ERR_INVALID, "phase", "phase must be a number from 1 to 99");
+		err_set_field(e, ERR_INVALID, "phase", "phase is required: a number from 1 to 99");
 		return false;
 	}
 	if (rq->destination != NULL && !checks_id_valid(rq->destination)) {
@@ -454,13 +457,17 @@ static bool checks_request_valid(const struct checks_request *rq, struct err *e)
 	return true;
 }
 
-json_t *checks_run(PGconn *db, const struct config *c, const struct checks_request *rq,
+json_t *checks_run(PGconn *db, const struct config *c, const struct checks_request *given,
                    checks_next_fn next, void *arg, struct err *e)
 {
 	char ref[16];
-	if (!checks_reference_parse(rq->deliberation, "deliberation", ref, e) ||
-	    !checks_request_valid(rq, e))
+	if (!checks_reference_parse(given->deliberation, "deliberation", ref, e) ||
+	    !checks_request_valid(given, e))
 		return NULL;
+	/* From here on the reference in its one recorded form, 21/128. */
+	struct checks_request canon = *given;
+	canon.deliberation = ref;
+	const struct checks_request *rq = &canon;
 	int32_t date = rq->date;
 	char day[11];
 	terms_date_format(date, day);

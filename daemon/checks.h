@@ -24,7 +24,7 @@
 typedef bool (*checks_next_fn)(void *arg, const char **buf, size_t *len, struct err *e);
 
 struct checks_request {
-	const char *deliberation; /* "21/128" (see checks_reference_parse) */
+	const char *deliberation; /* "21/128" or "21-128" (see checks_reference_parse) */
 	const char *recipient;
 	const char *group;
 	int phase;
@@ -36,7 +36,9 @@ struct checks_request {
 /* Runs and records one check.  Returns the validator's report with "check_id",
  * and "delivery_id" when it passed; a failing extract is a result, not an error.
  * NULL with e set when the check could not run (unknown deliberation, bad
- * parameters, read error, database). */
+ * parameters, read error, database).  The parameters are validated here, for every
+ * face: a missing one (NULL, phase 0) is ERR_INVALID naming its field, as is a
+ * date that is not a calendar date (0). */
 json_t *checks_run(PGconn *db, const struct config *c, const struct checks_request *rq,
                    checks_next_fn next, void *arg, struct err *e)
     __attribute__((warn_unused_result));

@@ -62,65 +62,30 @@ static bool routes_checks_body_next(void *arg, const char **buf, size_t *len, st
 	}
 }
 
-/* The value of a required or optional query parameter, bounded. */
-static const char *routes_checks_param(struct http_ctx *ctx, const char *name, bool required,
-                                       struct err *e)
+/* A query parameter, NULL when absent or empty. */
+static const char *routes_checks_param(struct http_ctx *ctx, const char *name)
 {
 	const char *v = http_query(ctx, name);
-	if (v == NULL || v[0] == '\0') {
-		if (required)
-			err_set_field(e, ERR_INVALID, name, "the query parameter %s is required",
-			              name);
-		return NULL;
-	}
-	return v;
+	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
-static bool routes_checks_request(struct http_ctx *ctx, struct checks_request *rq, char ref[16],
-                                  struct err *e)
+/* Query parameters to a checks_request, validated by the service alone: a phase or
+ * date that is not a number becomes a value it refuses (0), naming the field. */
+static void routes_checks_request(struct http_ctx *ctx, struct checks_request *rq)
 {
-	const char *deliberation = routes_checks_param(ctx, "deliberation", true, e);
-	if (deliberation == NULL || !checks_reference_parse(deliberation, "deliberation", ref, e))
-		return false;
-	rq->deliberation = ref;
-	rq->recipient = routes_checks_param(ctx, "recipient", true, e);
-	if (rq->recipient == NULL)
-		return false;
-	if (!checks_id_valid(rq->recipient)) {
-		err_set_field(e, ERR_INVALID, "recipient",
-		              "recipient must be a recipient id such as maastricht-sbe");
-		return false;
-	}
-	rq->group = routes_checks_param(ctx, "group", true, e);
-	if (rq->group == NULL)
-		return false;
-	if (!checks_id_valid(rq->group)) {
-		err_set_field(e, ERR_INVALID, "group", "group must be a group code such as naric");
-		return false;
-	}
-	const char *phase = routes_checks_param(ctx, "phase", true, e);
-	if (phase == NULL)
-		return false;
-	if (!(phase[0] >= '1' && phase[0] <= '9' &&
-	      (phase[1] == '\0' || (phase[1] >= '0' && phase[1] <= '9' && phase[2] == '\0')))) {
-		err_set_field(e, ERR_INVALID, "phase", "phase must be a number from 1 to 99");
-		return false;
-	}
-	rq->phase = atoi(phase);
-	rq->destination = routes_checks_param(ctx, "destination", false, e);
-	if (rq->destination != NULL && !checks_id_valid(rq->destination)) {
-		err_set_field(e, ERR_INVALID, "destination",
-		              "destination must be a destination code such as recipient_premises");
-		return false;
-	}
-	const char *date = routes_checks_param(ctx, "date", false, e);
+	rq->deliberation = routes_checks_param(ctx, "deliberation");
+	rq->recipient = routes_checks_param(ctx, "recipient");
+	rq->group = routes_checks_param(ctx, "group");
+	const char *phase = routes_checks_param(ctx, "phase");
+	rq->phase = 0;
+	if (phase != NULL && strlen(phase) <= 2 && strspn(phase, "0123456789") == strlen(phase))
+		rq->phase = atoi(phase);
+	rq->destination = routes_checks_param(ctx, "destination");
+	const char *date = routes_checks_param(ctx, "date");
 	rq->date = clock_brussels_date(clock_now());
-	if (date != NULL && !terms_date_parse(date, &rq->date)) {
-		err_set_field(e, ERR_INVALID, "date", "date must be a calendar date YYYY-MM-DD");
-		return false;
-	}
+	if (date != NULL && !terms_date_parse(date, &rq->date))
+		rq->date = 0;
 	rq->actor = ctx->who->actor;
-	return true;
 }
 
 /* The staged file named by a JSON body, opened inside the staging directory. */
@@ -146,10 +111,8 @@ static int routes_checks_staged(struct http_ctx *ctx, struct err *e)
 static void routes_checks_post(struct http_ctx *ctx, struct err *e)
 {
 	struct checks_request rq;
-	char ref[16];
 	memset(&rq, 0, sizeof(rq));
-	if (!routes_checks_request(ctx, &rq, ref, e))
-		return;
+	routes_checks_request(ctx, &rq);
 
 	/* A JSON body names a staged file; any other body is the extract itself (curl
 	 * sends --data-binary as form-urlencoded unless told otherwise). */
