@@ -330,7 +330,48 @@ static int error_body(const struct err *e, bool method_not_allowed, struct evbuf
 	return method_not_allowed ? 405 : err_http_status(e->kind);
 }
 
-/* Runs everything between "the request is read" and "the handler returned". */
+/* Authenticates the bearer token: false with e set (401, or 503 when the database is
+ * down) otherwise. */
+static bool route_authenticate(struct http_ctx *ctx, const struct route_env *env,
+                               struct principal *who, struct err *e)
+{
+	struct err dbe = {0};
+	if (!db_ensure(env->db, env->config, &dbe)) {
+		metrics_count_db_error();
+		log_warn("database unavailable: %s", dbe.message);
+		err_set(e, ERR_UNAVAILABLE, "the database is unavailable");
+		return false;
+	}
+	ctx->db = *env->db;
+	const char *token = bearer_token(ctx->req);
+	if (token == NULL) {
+		evhttp_add_header(evhttp_request_get_output_headers(ctx->req), "WWW-Authenticate",
+		                  "Bearer realm=\"deliberd\"");
+		err_set(e, ERR_UNAUTHENTICATED,
+		        "an \"Authorization: Bearer <token>\" header is required");
+		return false;
+	}
+	memset(who, 0, sizeof(*who));
+	bool ok = credential_authenticate(ctx->db, token, who, e);
+	memset((char *)token, 0, strlen(token));
+	if (!ok) {
+		if (e->kind == ERR_UNAUTHENTICATED)
+			evhttp_add_header(evhttp_request_get_output_headers(ctx->req),
+			                  "WWW-Authenticate",
+			                  "Bearer realm=\"deliberd\", error=\"invalid_token\"");
+		else if (e->kind == ERR_NONE)
+			err_set(e, ERR_UNAUTHENTICATED, "invalid or revoked token");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Runs everything between "the request is read" and "the handler returned", in this
+ * order: the public routes (GET /healthz), authentication (so that nothing about the
+ * routes leaks to an unauthenticated client), route match (404, 405), role (403),
+ * path and query decoding (400), handler.
+ */
 static const struct route *route_run(struct request *r, const struct route_env *env,
                                      const char *method, const char *path, struct principal *who,
                                      struct err *e)
@@ -341,6 +382,18 @@ static const struct route *route_run(struct request *r, const struct route_env *
 	char allow[64];
 
 	const struct route *rt = route_find(method, path, seg, seglen, &nseg, allow, sizeof(allow));
+	bool public = rt != NULL && rt->roles == ROLE_PUBLIC;
+	if (public) {
+		/* the handler gets a live connection or NULL */
+		struct err dbe = {0};
+		if (!db_ensure(env->db, env->config, &dbe))
+			metrics_count_db_error();
+		ctx->db = *env->db;
+	} else {
+		if (!route_authenticate(ctx, env, who, e))
+			return rt;
+		log_debug("authenticated %s (%s)", who->actor, route_role_name(who->role));
+	}
 	if (rt == NULL) {
 		if (allow[0] != '\0') {
 			evhttp_add_header(evhttp_request_get_output_headers(ctx->req), "Allow",
@@ -352,6 +405,14 @@ static const struct route *route_run(struct request *r, const struct route_env *
 			err_set(e, ERR_NOT_FOUND, "no such resource: %s", path);
 		}
 		return NULL;
+	}
+	if (!public) {
+		if ((rt->roles & (unsigned)who->role) == 0) {
+			err_set(e, ERR_FORBIDDEN, "the %s role may not use %s %s",
+			        route_role_name(who->role), method, rt->pattern);
+			return rt;
+		}
+		ctx->who = who;
 	}
 	for (size_t i = 0; i < nseg; i++) {
 		size_t n = 0;
@@ -375,48 +436,6 @@ static const struct route *route_run(struct request *r, const struct route_env *
 	if (query != NULL && evhttp_parse_query_str(query, &r->query) != 0) {
 		err_set(e, ERR_INVALID, "malformed query string");
 		return rt;
-	}
-
-	/* The handler gets a live connection or, on the public routes only, NULL. */
-	struct err dbe = {0};
-	if (!db_ensure(env->db, env->config, &dbe)) {
-		metrics_count_db_error();
-		if (rt->roles != ROLE_PUBLIC) {
-			log_warn("database unavailable: %s", dbe.message);
-			err_set(e, ERR_UNAVAILABLE, "the database is unavailable");
-			return rt;
-		}
-	}
-	ctx->db = *env->db;
-
-	if (rt->roles != ROLE_PUBLIC) {
-		const char *token = bearer_token(ctx->req);
-		if (token == NULL) {
-			evhttp_add_header(evhttp_request_get_output_headers(ctx->req),
-			                  "WWW-Authenticate", "Bearer realm=\"deliberd\"");
-			err_set(e, ERR_UNAUTHENTICATED,
-			        "an \"Authorization: Bearer <token>\" header is required");
-			return rt;
-		}
-		memset(who, 0, sizeof(*who));
-		bool ok = credential_authenticate(ctx->db, token, who, e);
-		memset((char *)token, 0, strlen(token));
-		if (!ok) {
-			if (e->kind == ERR_UNAUTHENTICATED)
-				evhttp_add_header(
-				    evhttp_request_get_output_headers(ctx->req), "WWW-Authenticate",
-				    "Bearer realm=\"deliberd\", error=\"invalid_token\"");
-			else if (e->kind == ERR_NONE)
-				err_set(e, ERR_UNAUTHENTICATED, "invalid or revoked token");
-			return rt;
-		}
-		if ((rt->roles & (unsigned)who->role) == 0) {
-			err_set(e, ERR_FORBIDDEN, "the %s role may not use %s %s",
-			        route_role_name(who->role), method, rt->pattern);
-			return rt;
-		}
-		ctx->who = who;
-		log_debug("authenticated %s (%s)", who->actor, route_role_name(who->role));
 	}
 	rt->fn(ctx, e);
 	return rt;

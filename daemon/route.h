@@ -78,9 +78,9 @@ const char *http_header(struct http_ctx *ctx, const char *name);
 const char *route_role_name(enum role role);
 
 /*
- * For server.c only: answers one request end to end (request id, route match, 404/405,
- * bearer authentication, role check, handler, the JSON error body built from struct
- * err, access log, metrics).  db is the worker's connection, (re)connected on demand.
+ * For server.c only: answers one request end to end (request id, public routes, bearer
+ * authentication, route match (404/405), role check, handler, the JSON error body built
+ * from struct err, access log, metrics).  db is the worker's connection, (re)connected on demand.
  * closing adds "Connection: close" (draining).  Returns the status sent.
  */
 struct route_env {

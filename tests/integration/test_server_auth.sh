@@ -48,9 +48,24 @@ t_expect_status 200
 # 404 and 405 are JSON too
 t_http GET /no/such/thing "$auditor"
 t_expect_error 404 not_found
-t_http DELETE /healthz
+t_http DELETE /healthz "$auditor"
 t_expect_error 405 method_not_allowed
 [[ $(t_header Allow) == GET ]] || t_fail "Allow header on 405"
+
+# authentication comes before routing: without a good token, an unknown path, a wrong
+# method and a malformed query are all 401 (only GET /healthz is public)
+for tok in "" not-a-real-token-0123456789; do
+  t_http GET /no/such/thing "$tok"
+  t_expect_error 401 unauthenticated
+  t_http DELETE /healthz "$tok"
+  t_expect_error 401 unauthenticated
+  t_http PUT /metrics "$tok"
+  t_expect_error 401 unauthenticated
+  t_http GET '/metrics?novalue' "$tok"
+  t_expect_error 401 unauthenticated
+done
+t_http GET '/metrics?novalue' "$auditor"
+t_expect_error 400 invalid
 
 # 403: the auditor role writes nothing (contract), so a write route refuses it
 t_http POST /v1/deliberations "$auditor" -H 'Content-Type: application/json' -d '{}'

@@ -11,11 +11,12 @@ t_init server_limits
 t_config listen.workers=1 limits.max_body_bytes=4096 limits.max_header_bytes=2048 \
   limits.request_timeout_ms=1500
 t_migrate
+tok=$(t_credential auditor audra)
 t_start
 
 # a body within the limit reaches routing (405: /healthz takes no POST)
 head -c 3000 /dev/zero | tr '\0' x >"$T_DIR/small"
-t_http POST /healthz "" --data-binary @"$T_DIR/small"
+t_http POST /healthz "$tok" --data-binary @"$T_DIR/small"
 t_expect_error 405 method_not_allowed
 
 # a body over the limit: the 413 arrives although the client is still sending

@@ -12,7 +12,7 @@ for _ in 1 2 3; do
   t_http GET /healthz
   t_expect_status 200
 done
-t_http GET /nowhere
+t_http GET /nowhere "$tok"
 t_expect_status 404
 t_http GET /metrics
 t_expect_status 401

@@ -12,7 +12,7 @@ auditor=$(t_credential auditor audra)
 t_start
 
 head -c 3000 /dev/zero | tr '\0' x >"$T_DIR/body"
-t_http POST /healthz "" --data-binary @"$T_DIR/body"
+t_http POST /healthz "$auditor" --data-binary @"$T_DIR/body"
 t_expect_status 405 # within the limit: reaches routing
 
 count_lines() { grep -c -- "$1" "$T_LOG" || true; }
@@ -32,7 +32,7 @@ t_log_has 'reload failed, keeping the current configuration: .*deliberd.conf:[0-
   t_fail "the log does not say why the reload failed"
 t_http GET /healthz
 t_expect_status 200
-t_http POST /healthz "" --data-binary @"$T_DIR/body"
+t_http POST /healthz "$auditor" --data-binary @"$T_DIR/body"
 t_expect_status 405 # the old limit still holds
 
 # 2. a TLS key that does not load: kept too
@@ -45,7 +45,7 @@ t_expect_status 200
 # 3. a good configuration: applied
 t_config limits.max_body_bytes=1024 'tls.key="key.pem"'
 reload_and_wait 'configuration reloaded'
-t_http POST /healthz "" --data-binary @"$T_DIR/body"
+t_http POST /healthz "$auditor" --data-binary @"$T_DIR/body"
 t_expect_status 413
 t_http GET /healthz
 t_expect_status 200
