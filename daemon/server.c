@@ -14,11 +14,19 @@
  * whole-request deadline (libevent 2.1 has none): armed when the connection opens and
  * after each response, disarmed when a request is dispatched, and when it fires the
  * connection is freed.
+ *
+ * Errors evhttp answers itself (a body over limits.max_body_bytes, headers over
+ * limits.max_header_bytes, a malformed request) come as a canned text/html page that
+ * libevent 2.1 offers no hook for.  So every response written to a connection outside
+ * our request callback is looked at, before it reaches the socket, by a high-priority
+ * event (conn_fixup_cb), which replaces such a page by the JSON error shape; the
+ * framing (Connection: close, lingering close of the rest of the body) stays evhttp's.
  */
 #include "server.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
+#include <jansson.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
@@ -32,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -42,6 +51,8 @@
 
 #define SERVER_BACKLOG 511
 #define SERVER_MAX_HOOKS 8
+#define CANNED_MAX 4096 /* evhttp's error pages are a few hundred bytes */
+#define NO_FOREIGN ((size_t)-1)
 
 /* Mozilla "intermediate" (TLS 1.2 ciphers; TLS 1.3 suites). */
 #define TLS12_CIPHERS                                                                              \
@@ -64,8 +75,13 @@ struct conn {
 	struct worker *w;
 	struct bufferevent *bev;
 	struct event *deadline;
-	bool dispatched; /* a request is with the handler or its response is being sent */
-	bool rejected;   /* over limits.max_connections: closed at the first chance */
+	bool dispatched;   /* a request is with the handler or its response is being sent */
+	bool rejected;     /* over limits.max_connections: closed at the first chance */
+	bool in_dispatch;  /* our request callback is running: what it writes is ours */
+	bool rewriting;    /* conn_fixup_cb is editing the output */
+	size_t foreign_at; /* output offset of bytes evhttp wrote itself, or NO_FOREIGN */
+	struct event *fixup;
+	struct evbuffer_cb_entry *outcb;
 	unsigned served; /* responses completed */
 	struct conn *prev, *next;
 };
@@ -318,6 +334,9 @@ static void conn_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, l
 		return;
 	struct worker *w = c->w;
 	event_free(c->deadline);
+	event_free(c->fixup);
+	if (c->outcb != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->outcb);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -335,6 +354,118 @@ static void conn_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, l
 static void conn_idx_init(void)
 {
 	conn_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, conn_ex_free);
+}
+
+/* Output written outside our request callback is evhttp's own: have it looked at
+ * before the socket gets it (conn_fixup_cb's priority beats the write event's). */
+static void conn_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+	(void)buf;
+	if (c->rewriting)
+		return;
+	if (c->foreign_at != NO_FOREIGN && info->n_deleted > 0)
+		c->foreign_at =
+		    info->n_deleted >= c->foreign_at ? 0 : c->foreign_at - info->n_deleted;
+	if (info->n_added > 0 && !c->in_dispatch && c->foreign_at == NO_FOREIGN) {
+		c->foreign_at = info->orig_size;
+		event_active(c->fixup, EV_READ, 1);
+	}
+}
+
+/* Finds "\r\nName: value" (case-insensitive name) in a header block. */
+static bool canned_has_header(const char *head, const char *line)
+{
+	size_t n = strlen(line);
+	for (const char *p = strstr(head, "\r\n"); p != NULL; p = strstr(p + 2, "\r\n"))
+		if (strncasecmp(p + 2, line, n) == 0)
+			return true;
+	return false;
+}
+
+/* The JSON error that stands for one of evhttp's canned pages. */
+static void canned_json(const struct config *cfg, int status, struct evbuffer *out)
+{
+	const char *code = "invalid";
+	char msg[200];
+	if (status == 413) {
+		code = "too_large";
+		snprintf(msg, sizeof(msg),
+		         "the request body exceeds limits.max_body_bytes (%zu bytes)",
+		         (size_t)cfg->max_body_bytes);
+	} else if (status == 400 || status == 431) {
+		snprintf(msg, sizeof(msg),
+		         "malformed request line or headers, or headers over "
+		         "limits.max_header_bytes (%zu bytes)",
+		         (size_t)cfg->max_header_bytes);
+	} else {
+		code = status == 503 ? "unavailable" : status < 500 ? "invalid" : "internal";
+		snprintf(msg, sizeof(msg), "the request could not be handled (HTTP %d)", status);
+	}
+	json_t *j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+	char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (text != NULL)
+		evbuffer_add_printf(out, "%s\n", text);
+	else
+		evbuffer_add_printf(out, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}\n", code,
+		                    code);
+	free(text);
+	json_decref(j);
+}
+
+/* Replaces an evhttp error page (status >= 400, text/html) at c->foreign_at in the
+ * output by the JSON error shape, keeping evhttp's status line and other headers. */
+static void conn_fixup_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	(void)fd;
+	(void)what;
+	size_t at = c->foreign_at;
+	c->foreign_at = NO_FOREIGN;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t len = evbuffer_get_length(out);
+	if (at == NO_FOREIGN || at >= len || len - at > CANNED_MAX)
+		return;
+	char text[CANNED_MAX + 1];
+	struct evbuffer_ptr pos;
+	if (evbuffer_ptr_set(out, &pos, at, EVBUFFER_PTR_SET) != 0 ||
+	    evbuffer_copyout_from(out, &pos, text, len - at) != (ev_ssize_t)(len - at))
+		return;
+	text[len - at] = '\0';
+	char *end = strstr(text, "\r\n\r\n");
+	int status = strncmp(text, "HTTP/1.", 7) == 0 && strlen(text) > 12 ? atoi(text + 9) : 0;
+	if (end == NULL || status < 400)
+		return;
+	end[2] = '\0'; /* the header block, each line ending in \r\n */
+	if (!canned_has_header(text, "Content-Type: text/html"))
+		return;
+
+	struct evbuffer *body = evbuffer_new();
+	struct evbuffer *keep = evbuffer_new();
+	if (body == NULL || keep == NULL)
+		abort();
+	canned_json(c->w->applied->config, status, body);
+	c->rewriting = true;
+	evbuffer_remove_buffer(out, keep, at);
+	evbuffer_drain(out, len - at);
+	char *line = text;
+	for (char *next; (next = strstr(line, "\r\n")) != NULL; line = next + 2) {
+		bool first = line == text;
+		if (!first && (strncasecmp(line, "Content-Type:", 13) == 0 ||
+		               strncasecmp(line, "Content-Length:", 15) == 0))
+			continue;
+		evbuffer_add(keep, line, (size_t)(next + 2 - line));
+	}
+	evbuffer_add_printf(keep,
+	                    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+	                    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\r\n",
+	                    evbuffer_get_length(body));
+	evbuffer_add_buffer(keep, body);
+	evbuffer_add_buffer(out, keep);
+	c->rewriting = false;
+	evbuffer_free(keep);
+	evbuffer_free(body);
+	log_info("HTTP %d answered by the connection layer (limits or malformed request)", status);
 }
 
 /* The limits evhttp copies into each new connection follow the current generation. */
@@ -375,6 +506,11 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg)
 	c->bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
 	                                        BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL)
+		abort();
+	c->foreign_at = NO_FOREIGN;
+	c->fixup = event_new(base, -1, 0, conn_fixup_cb, c);
+	c->outcb = evbuffer_add_cb(bufferevent_get_output(c->bev), conn_output_cb, c);
+	if (c->fixup == NULL || c->outcb == NULL || event_priority_set(c->fixup, 0) != 0)
 		abort();
 	c->next = w->conns;
 	if (w->conns != NULL)
@@ -427,7 +563,11 @@ static void worker_request(struct evhttp_request *req, void *arg)
 		w->conninfo = strdup(g->config->database_conninfo);
 	}
 	struct route_env env = {.config = g->config, .db = &w->db, .closing = w->draining};
+	if (c != NULL)
+		c->in_dispatch = true;
 	route_dispatch(req, &env);
+	if (c != NULL)
+		c->in_dispatch = false;
 	gen_release(g);
 }
 
@@ -496,6 +636,11 @@ static bool worker_init(struct worker *w, struct server *s, int index, struct er
 	w->srv = s;
 	w->index = index;
 	w->base = event_base_new();
+	/* priority 0: conn_fixup_cb, before any socket write; the rest run at 1 */
+	if (w->base != NULL && event_base_priority_init(w->base, 2) != 0) {
+		err_set(e, ERR_INTERNAL, "cannot set the event priorities of worker %d", index);
+		return false;
+	}
 	w->http = w->base != NULL ? evhttp_new(w->base) : NULL;
 	if (w->http == NULL) {
 		err_set(e, ERR_INTERNAL, "cannot create the event loop of worker %d", index);
@@ -504,9 +649,11 @@ static bool worker_init(struct worker *w, struct server *s, int index, struct er
 	evhttp_set_bevcb(w->http, conn_new, w);
 	evhttp_set_gencb(w->http, worker_request, w);
 	evhttp_set_flags(w->http, EVHTTP_SERVER_LINGERING_CLOSE);
+	/* every method reaches route.c, which answers 401/404/405 in JSON */
 	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
 	                                        EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
-	                                        EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
+	                                        EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS |
+	                                        EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
 	struct gen *g = gen_acquire(s);
 	worker_apply(w, g);
 	gen_release(g);

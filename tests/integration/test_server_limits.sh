@@ -22,14 +22,24 @@ t_expect_error 405 method_not_allowed
 # a body over the limit: the 413 arrives although the client is still sending
 head -c 300000 /dev/zero | tr '\0' x >"$T_DIR/big"
 t_http POST /healthz "" --data-binary @"$T_DIR/big"
-t_expect_status 413
+t_expect_error 413 too_large
+[[ $(t_header Content-Type) == application/json ]] || t_fail "413 content type"
 # (a chunked body over the limit also gets 413, but libevent 2.1 closes the
 # connection after the current chunk, so a client still sending may see a reset
 # instead: not asserted)
 
 # headers over the limit
 t_http GET /healthz "" -H "X-Padding: $(head -c 4000 /dev/zero | tr '\0' a)"
-t_expect_status 400
+t_expect_error 400 invalid
+[[ $(t_header Content-Type) == application/json ]] || t_fail "400 content type"
+# a malformed request line, and a method evhttp does not know: JSON too
+printf 'GARBAGE\r\n\r\n' | openssl s_client -quiet -connect "127.0.0.1:$T_PORT" \
+  >"$T_DIR/raw.out" 2>/dev/null || true
+grep -q '^HTTP/1.1 400' "$T_DIR/raw.out" || t_fail "no 400 for a malformed request line"
+tail -n 1 "$T_DIR/raw.out" | jq -e '.error.code == "invalid"' >/dev/null ||
+  t_fail "the 400 for a malformed request line is not the JSON error shape"
+t_http TRACE /healthz
+t_expect_error 401 unauthenticated
 t_http GET /healthz
 t_expect_status 200
 
