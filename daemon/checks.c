@@ -29,6 +29,7 @@
 #include "audit.h"
 #include "db.h"
 #include "extract.h"
+#include "hex.h"
 #include "log.h"
 #include "registry.h"
 #include "report.h"
@@ -77,27 +78,6 @@ bool checks_reference_parse(const char *in, const char *field, char out[16], str
 
 /* ---- the person key ---------------------------------------------------- */
 
-static int checks_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static void checks_hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* Creates the key file atomically (a full temporary file linked into place), so
  * that concurrent workers never read a half-written key; EEXIST is success. */
 static bool checks_key_create(const char *path, struct err *e)
@@ -108,7 +88,7 @@ static bool checks_key_create(const char *path, struct err *e)
 	bool ok = false, created = false;
 	/* A random suffix: workers are threads of one process, so the pid is shared. */
 	if (RAND_bytes(key, sizeof(key)) == 1 && RAND_bytes(nonce, sizeof(nonce)) == 1) {
-		checks_hex(nonce, sizeof(nonce), suffix);
+		hex_encode(nonce, sizeof(nonce), suffix);
 		if (snprintf(tmp, sizeof(tmp), "%s.tmp.%s", path, suffix) < (int)sizeof(tmp))
 			fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		saved = errno;
@@ -187,13 +167,7 @@ static bool checks_key_load(const struct config *c, unsigned char key[CHECKS_KEY
 		ok = true;
 	} else if (n == 2 * CHECKS_KEY_BYTES ||
 	           (n == 2 * CHECKS_KEY_BYTES + 1 && buf[2 * CHECKS_KEY_BYTES] == '\n')) {
-		ok = true;
-		for (int i = 0; i < CHECKS_KEY_BYTES && ok; i++) {
-			int hi = checks_hexval((char)buf[2 * i]),
-			    lo = checks_hexval((char)buf[2 * i + 1]);
-			ok = hi >= 0 && lo >= 0;
-			key[i] = (unsigned char)(hi << 4 | lo);
-		}
+		ok = hex_decode((const char *)buf, 2 * CHECKS_KEY_BYTES, key);
 	}
 	OPENSSL_cleanse(buf, sizeof(buf));
 	if (!ok) {
@@ -227,7 +201,7 @@ static bool checks_hmac(const struct checks_cap *cap, const void *msg, size_t le
 	          EVP_MAC_final(c, md, &mdlen, sizeof(md)) && mdlen == sizeof(md);
 	EVP_MAC_CTX_free(c);
 	if (ok)
-		checks_hex(md, sizeof(md), out);
+		hex_encode(md, sizeof(md), out);
 	return ok;
 }
 

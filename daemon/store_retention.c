@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "hex.h"
 
 /* "now" as a Brussels calendar date, and the grace end of an order, in SQL. */
 #define BXL_DATE(ts) "((" ts ") AT TIME ZONE 'Europe/Brussels')::date"
@@ -423,17 +424,6 @@ bool store_retention_insert_certificate(PGconn *db, const struct store_certifica
 	                  7, p, NULL);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool store_retention_certificate(PGconn *db, const char *id, const char *recipient, char **document,
                                  unsigned char **signature, size_t *signature_len, struct err *e)
 {
@@ -462,8 +452,15 @@ bool store_retention_certificate(PGconn *db, const char *id, const char *recipie
 		err_set(e, ERR_INTERNAL, "out of memory");
 		return false;
 	}
-	for (size_t i = 0; i + 1 < hl; i += 2)
-		(*signature)[i / 2] = (unsigned char)(hexval(hex[i]) << 4 | hexval(hex[i + 1]));
+	if (!hex_decode(hex, hl, *signature)) {
+		free(*document);
+		free(*signature);
+		*document = NULL;
+		*signature = NULL;
+		PQclear(r);
+		err_set(e, ERR_INTERNAL, "the stored signature of a certificate is not hex");
+		return false;
+	}
 	*signature_len = hl / 2;
 	PQclear(r);
 	return true;
