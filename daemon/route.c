@@ -9,6 +9,7 @@
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <inttypes.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,47 @@ const char *http_query(struct http_ctx *ctx, const char *name)
 {
 	struct request *r = request_of(ctx);
 	return r->query_parsed ? evhttp_find_header(&r->query, name) : NULL;
+}
+
+bool http_query_int(struct http_ctx *ctx, const char *name, int64_t min, int64_t max, int64_t def,
+                    int64_t *out, struct err *e)
+{
+	const char *s = http_query(ctx, name);
+	*out = def;
+	if (s == NULL)
+		return true;
+	size_t n = strlen(s);
+	bool neg = s[0] == '-';
+	size_t digits = strspn(s + neg, "0123456789");
+	long long v = 0;
+	bool ok = digits > 0 && digits <= 18 && neg + digits == n;
+	if (ok) {
+		v = strtoll(s, NULL, 10);
+		ok = v >= min && v <= max;
+	}
+	if (!ok) {
+		err_set_field(e, ERR_INVALID, name,
+		              "%s must be a whole number from %" PRId64 " to %" PRId64, name, min,
+		              max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+bool http_path_id(struct http_ctx *ctx, size_t idx, int64_t *out, struct err *e)
+{
+	const char *s = idx < ctx->nparams ? ctx->params[idx] : NULL;
+	size_t n = s != NULL ? strlen(s) : 0;
+	bool ok = n > 0 && n <= 18 && strspn(s, "0123456789") == n;
+	if (ok) {
+		*out = strtoll(s, NULL, 10);
+		ok = *out > 0;
+	}
+	if (!ok)
+		err_set(e, ERR_NOT_FOUND,
+		        "no such resource: the id must be a positive whole number");
+	return ok;
 }
 
 struct evbuffer *http_body(struct http_ctx *ctx)

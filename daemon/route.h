@@ -65,6 +65,14 @@ struct route {
 /* Query parameter, URL-decoded; NULL when absent.  (A malformed query string is
  * refused with 400 before the handler runs.) */
 const char *http_query(struct http_ctx *ctx, const char *name);
+/* Query parameter name as a decimal integer in [min, max]: def when absent; else false
+ * with e set (400 naming the parameter and the range). */
+bool http_query_int(struct http_ctx *ctx, const char *name, int64_t min, int64_t max, int64_t def,
+                    int64_t *out, struct err *e) __attribute__((warn_unused_result));
+/* Path capture idx as a positive decimal id; else false with e set (404: a path that
+ * names nothing). */
+bool http_path_id(struct http_ctx *ctx, size_t idx, int64_t *out, struct err *e)
+    __attribute__((warn_unused_result));
 /* The request body parsed as a JSON object; NULL with e set (400, naming line, column
  * and byte position) otherwise.  Borrowed: the server frees it after the handler
  * (json_incref to keep it); calling it twice returns the same object. */

@@ -16,32 +16,12 @@ extern const struct route routes_audit[];
 #define AUDIT_PAGE_DEFAULT 100
 #define AUDIT_PAGE_MAX 1000
 
-static bool query_int(struct http_ctx *ctx, const char *name, int64_t min, int64_t max,
-                      int64_t *out, struct err *e)
-{
-	const char *s = http_query(ctx, name);
-	if (s == NULL)
-		return true;
-	char *end = NULL;
-	long long v = 0;
-	bool digits = s[0] >= '0' && s[0] <= '9' && strlen(s) <= 19;
-	if (digits)
-		v = strtoll(s, &end, 10);
-	if (!digits || *end != '\0' || v < min || v > max) {
-		err_set_field(e, ERR_INVALID, name,
-		              "%s must be an integer from %" PRId64 " to %" PRId64, name, min, max);
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
 static void audit_get(struct http_ctx *ctx, struct err *e)
 {
-	int64_t after = 0, limit = AUDIT_PAGE_DEFAULT;
+	int64_t after, limit;
 
-	if (!query_int(ctx, "after", 0, INT64_MAX, &after, e) ||
-	    !query_int(ctx, "limit", 1, AUDIT_PAGE_MAX, &limit, e))
+	if (!http_query_int(ctx, "after", 0, INT64_MAX / 2, 0, &after, e) ||
+	    !http_query_int(ctx, "limit", 1, AUDIT_PAGE_MAX, AUDIT_PAGE_DEFAULT, &limit, e))
 		return;
 	/* One more than asked says whether another page exists. */
 	json_t *events = audit_list(ctx->db, after, (int)limit + 1, e);

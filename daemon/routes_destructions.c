@@ -22,20 +22,6 @@ static const char *scope(const struct http_ctx *ctx)
 	return ctx->who != NULL && ctx->who->role == ROLE_RECIPIENT ? ctx->who->recipient : NULL;
 }
 
-/* A positive decimal id; anything else is a path that names nothing (404). */
-static bool path_id(const char *s, int64_t *out, const char *what, struct err *e)
-{
-	size_t n = s != NULL ? strlen(s) : 0;
-	bool ok = n > 0 && n <= 18 && strspn(s, "0123456789") == n;
-	if (ok) {
-		*out = strtoll(s, NULL, 10);
-		ok = *out > 0;
-	}
-	if (!ok)
-		err_set(e, ERR_NOT_FOUND, "no %s with that id", what);
-	return ok;
-}
-
 /* "21-128" (URL form) or "21/128" to "21/128". */
 static bool reference(const char *s, char out[REF_MAX], struct err *e)
 {
@@ -51,28 +37,11 @@ static bool reference(const char *s, char out[REF_MAX], struct err *e)
 	return true;
 }
 
-static bool query_int(struct http_ctx *ctx, const char *name, int64_t def, int64_t max,
-                      int64_t *out, struct err *e)
-{
-	const char *s = http_query(ctx, name);
-	*out = def;
-	if (s == NULL)
-		return true;
-	size_t n = strlen(s);
-	if (n == 0 || n > 18 || strspn(s, "0123456789") != n || strtoll(s, NULL, 10) > max) {
-		err_set_field(e, ERR_INVALID, name, "%s must be a whole number from 0 to %" PRId64,
-		              name, max);
-		return false;
-	}
-	*out = strtoll(s, NULL, 10);
-	return true;
-}
-
 static void destructions_list(struct http_ctx *ctx, struct err *e)
 {
 	int64_t after, limit;
-	if (!query_int(ctx, "after", 0, INT64_MAX / 2, &after, e) ||
-	    !query_int(ctx, "limit", DEFAULT_LIMIT, DESTRUCTION_LIST_MAX, &limit, e))
+	if (!http_query_int(ctx, "after", 0, INT64_MAX / 2, 0, &after, e) ||
+	    !http_query_int(ctx, "limit", 1, DESTRUCTION_LIST_MAX, DEFAULT_LIMIT, &limit, e))
 		return;
 	char ref[REF_MAX];
 	const char *d = http_query(ctx, "deliberation");
@@ -99,7 +68,7 @@ static void destructions_list(struct http_ctx *ctx, struct err *e)
 static void destructions_get(struct http_ctx *ctx, struct err *e)
 {
 	int64_t id;
-	if (!path_id(ctx->params[0], &id, "destruction order", e))
+	if (!http_path_id(ctx, 0, &id, e))
 		return;
 	ctx->body = destruction_get(ctx->db, ctx->config, scope(ctx), id, e);
 }
@@ -107,7 +76,7 @@ static void destructions_get(struct http_ctx *ctx, struct err *e)
 static void destructions_confirm(struct http_ctx *ctx, struct err *e)
 {
 	int64_t id;
-	if (!path_id(ctx->params[0], &id, "destruction order", e))
+	if (!http_path_id(ctx, 0, &id, e))
 		return;
 	json_t *body = http_body_json(ctx, e);
 	if (body == NULL)
@@ -155,7 +124,7 @@ static void delivery_no_longer_needed(struct http_ctx *ctx, struct err *e)
 {
 	int64_t id;
 	const char *note;
-	if (!path_id(ctx->params[0], &id, "delivery", e) || !note_of(ctx, &note, e))
+	if (!http_path_id(ctx, 0, &id, e) || !note_of(ctx, &note, e))
 		return;
 	bool created = false;
 	json_t *order =

@@ -67,6 +67,21 @@ done
 t_http GET '/metrics?novalue' "$auditor"
 t_expect_error 400 invalid
 
+# shared parameter rules (route.c): limit is 1..1000 everywhere, ids are positive
+for path in /v1/audit /v1/destructions; do
+  for q in limit=0 limit=1001 limit=-1 limit=x after=-1; do
+    t_http GET "$path?$q" "$auditor"
+    t_expect_error 400 invalid
+    t_expect_json .error.field "${q%%=*}"
+  done
+  t_http GET "$path?limit=1000" "$auditor"
+  t_expect_status 200
+done
+for id in 0 abc 0x10 1234567890123456789; do
+  t_http GET "/v1/destructions/$id" "$auditor"
+  t_expect_error 404 not_found
+done
+
 # 403: the auditor role writes nothing (contract), so a write route refuses it
 t_http POST /v1/deliberations "$auditor" -H 'Content-Type: application/json' -d '{}'
 if [[ $HTTP_STATUS == 404 ]]; then
