@@ -62,6 +62,8 @@ static const struct key_spec keys[] = {
     {"log", "format", K_FORMAT, F(log_format), 0, 0},
     {"limits", "max_body_bytes", K_SIZE, F(max_body_bytes), 1024, 4294967296LL},
     {"limits", "max_header_bytes", K_SIZE, F(max_header_bytes), 1024, 1048576},
+    {"limits", "max_inflight_body_bytes", K_SIZE, F(max_inflight_body_bytes), 1024,
+     1099511627776LL},
     {"limits", "request_timeout_ms", K_INT, F(request_timeout_ms), 100, 3600000},
     {"limits", "max_connections", K_INT, F(max_connections), 1, 100000},
     {"checks", "staging_dir", K_PATH, F(staging_dir), 0, 0},
@@ -115,6 +117,7 @@ struct config *config_default(void)
 	c->log_format = LOG_FORMAT_AUTO;
 	c->max_body_bytes = 512u * 1024 * 1024;
 	c->max_header_bytes = 16 * 1024;
+	c->max_inflight_body_bytes = 1024u * 1024 * 1024;
 	c->request_timeout_ms = 30000;
 	c->max_connections = 256;
 	c->staging_dir = xstrdup("");

@@ -34,6 +34,7 @@ struct config {
 	size_t max_header_bytes; /* default 16 KiB */
 	int request_timeout_ms;  /* whole-request deadline, default 30 s */
 	int max_connections;     /* default 256 */
+	size_t max_inflight_body_bytes; /* declared bodies being read, all connections; 1 GiB */
 	/* checks */
 	char *staging_dir;        /* where staged_file names are resolved; "" = disabled */
 	char *person_key_file;    /* HMAC key for stored pseudonym hashes */

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codeset.h"
 #include "csv.h"
 #include "extract_priv.h"
 #include "nn.h"
@@ -72,252 +73,6 @@ static void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
-/* ---- small string sets and memos over packed keys ---------------------- */
-
-static const uint64_t mask_a[17] = {
-    0,
-    0xffull,
-    0xffffull,
-    0xffffffull,
-    0xffffffffull,
-    0xffffffffffull,
-    0xffffffffffffull,
-    0xffffffffffffffull,
-    ~0ull,
-    ~0ull,
-    ~0ull,
-    ~0ull,
-    ~0ull,
-    ~0ull,
-    ~0ull,
-    ~0ull,
-    ~0ull,
-};
-static const uint64_t mask_b[17] = {
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0xffull,
-    0xffffull,
-    0xffffffull,
-    0xffffffffull,
-    0xffffffffffull,
-    0xffffffffffffull,
-    0xffffffffffffffull,
-    ~0ull,
-};
-
-/* Packs a value of at most 16 bytes into two words, zero-padded, so that equal
- * words and length mean equal values.  When the buffer holding s goes on for 16
- * bytes (end, NULL if unknown), two loads and masks do it without branching on
- * the length. */
-static inline void pack16(const char *s, uint32_t len, const char *end, uint64_t *a, uint64_t *b)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	if (end && end - s >= 16) {
-		memcpy(a, s, 8);
-		memcpy(b, s + 8, 8);
-		*a &= mask_a[len];
-		*b &= mask_b[len];
-		return;
-	}
-#endif
-	char tmp[16] = {0};
-	memcpy(tmp, s, len);
-	memcpy(a, tmp, 8);
-	memcpy(b, tmp + 8, 8);
-}
-
-static inline uint64_t mix(uint64_t a, uint64_t b, uint32_t len)
-{
-	uint64_t h = (a ^ 0x9E3779B97F4A7C15ull) * 0xff51afd7ed558ccdull;
-	h ^= (b + len) * 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 31;
-	return h * 0x94d049bb133111ebull;
-}
-
-static uint64_t hash_long(const char *s, uint32_t len)
-{
-	uint64_t h = len;
-	uint32_t i = 0;
-	for (; i + 8 <= len; i += 8) {
-		uint64_t w;
-		memcpy(&w, s + i, 8);
-		h = mix(h, w, i);
-	}
-	uint64_t a, b;
-	pack16(s + i, len - i, NULL, &a, &b);
-	return mix(h ^ a, b, len);
-}
-
-struct sentry {
-	uint64_t a, b;
-	uint32_t len;
-	uint32_t used;
-	const char *s;
-};
-
-/* A slot of the perfect hash: a value of at most 15 bytes, zero-padded, with its
- * length + 1 in the top byte of b (0: empty slot). */
-struct pkey {
-	uint64_t a, b;
-};
-
-static inline uint64_t with_len(uint64_t b, uint32_t len)
-{
-	return b | ((uint64_t)(len + 1) << 56);
-}
-
-/* A closed list.  Values of at most 15 bytes go into a perfect hash (a seed
- * found at build time so that no two collide: one probe, one compare); longer
- * values, or all of them if no seed is found, into an open-addressing table. */
-struct strset {
-	struct pkey *ph;
-	uint64_t seed;
-	unsigned shift;
-	struct sentry *e;
-	size_t mask;
-	bool longer; /* some values over 16 bytes (or no perfect hash) */
-};
-
-static inline uint64_t prehash(uint64_t a, uint64_t b, uint32_t len)
-{
-	return (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^ len;
-}
-
-static inline uint64_t key_hash(const char *s, uint32_t len, const char *end, uint64_t *a,
-                                uint64_t *b)
-{
-	if (len <= 16) {
-		pack16(s, len, end, a, b);
-		return mix(*a, *b, len);
-	}
-	*a = *b = 0;
-	return hash_long(s, len);
-}
-
-static void sentry_add(struct strset *t, const char *v, uint32_t len)
-{
-	uint64_t a, b;
-	size_t j = key_hash(v, len, NULL, &a, &b) & t->mask;
-	while (t->e[j].used)
-		j = (j + 1) & t->mask;
-	t->e[j] = (struct sentry){a, b, len, 1, v};
-}
-
-/* Tries seeds for a collision-free table of 2^bits slots. */
-static bool perfect_build(struct strset *t, char *const *values, size_t n, unsigned bits)
-{
-	size_t size = (size_t)1 << bits;
-	struct pkey *ph = xcalloc(size, sizeof(*ph));
-	uint64_t x = 0x2545F4914F6CDD1Dull;
-	for (int attempt = 0; attempt < 64; attempt++) {
-		x += 0x9E3779B97F4A7C15ull; /* splitmix64 */
-		uint64_t seed = x;
-		seed = (seed ^ (seed >> 30)) * 0xBF58476D1CE4E5B9ull;
-		seed = (seed ^ (seed >> 27)) * 0x94D049BB133111EBull;
-		seed = (seed ^ (seed >> 31)) | 1;
-		memset(ph, 0, size * sizeof(*ph));
-		bool ok = true;
-		for (size_t i = 0; ok && i < n; i++) {
-			uint32_t len = (uint32_t)strlen(values[i]);
-			if (len > 15)
-				continue;
-			uint64_t a, b;
-			pack16(values[i], len, NULL, &a, &b);
-			b = with_len(b, len);
-			struct pkey *k = &ph[(prehash(a, b, 0) * seed) >> (64 - bits)];
-			if (k->b && !(k->a == a && k->b == b))
-				ok = false;
-			*k = (struct pkey){a, b};
-		}
-		if (ok) {
-			t->ph = ph;
-			t->seed = seed;
-			t->shift = 64 - bits;
-			return true;
-		}
-	}
-	free(ph);
-	return false;
-}
-
-/* with_empty: the empty value goes into the perfect hash too, so that a lookup
- * of an empty cell of an optional column succeeds without a branch of its own. */
-static struct strset *strset_build(char *const *values, size_t n, bool with_empty)
-{
-	struct strset *t = xcalloc(1, sizeof(*t));
-	size_t cap = 16;
-	while (cap < n * 2 + 2)
-		cap *= 2;
-	t->e = xcalloc(cap, sizeof(*t->e));
-	t->mask = cap - 1;
-	/* 4n slots: a random seed then works about exp(-n/8) of the time */
-	unsigned bits = 3;
-	while (((size_t)1 << bits) < 4 * n)
-		bits++;
-	bool perfect = false;
-	if (n > 256) /* a single seed rarely works for long lists */
-		bits = 31;
-	char **all = xcalloc(n + 1, sizeof(char *));
-	memcpy(all, values, n * sizeof(char *));
-	all[n] = (char *)"";
-	for (unsigned k = bits; !perfect && k <= bits + 3 && k < 31; k++)
-		perfect = perfect_build(t, all, n + with_empty, k);
-	free(all);
-	for (size_t i = 0; i < n; i++) {
-		uint32_t len = (uint32_t)strlen(values[i]);
-		if (len > 15 || !perfect) {
-			sentry_add(t, values[i], len);
-			t->longer = true;
-		}
-	}
-	return t;
-}
-
-static void strset_free(struct strset *t)
-{
-	if (t) {
-		free(t->ph);
-		free(t->e);
-		free(t);
-	}
-}
-
-static bool sentry_has(const struct strset *t, const char *s, uint32_t len, const char *end)
-{
-	uint64_t a, b;
-	size_t j = key_hash(s, len, end, &a, &b) & t->mask;
-	for (;;) {
-		const struct sentry *x = &t->e[j];
-		if (!x->used)
-			return false;
-		if (x->len == len &&
-		    (len <= 16 ? (x->a == a && x->b == b) : memcmp(x->s, s, len) == 0))
-			return true;
-		j = (j + 1) & t->mask;
-	}
-}
-
-static inline bool strset_has(const struct strset *t, const char *s, uint32_t len, const char *end)
-{
-	if (t->ph && len <= 15) {
-		uint64_t a, b;
-		pack16(s, len, end, &a, &b);
-		b = with_len(b, len);
-		const struct pkey *k = &t->ph[(prehash(a, b, 0) * t->seed) >> t->shift];
-		if (k->a == a && k->b == b)
-			return true;
-	}
-	return t->longer && sentry_has(t, s, len, end);
-}
-
 /* A partial record, or the header with a BOM before it. */
 #define CARRY_SIZE (CSV_MAX_RECORD + 4)
 
@@ -349,7 +104,7 @@ enum kind {
 struct varinfo {
 	const struct terms_variable *var;
 	uint8_t kind;
-	struct strset *list;
+	struct codeset *list;
 	bool list_fast; /* the list's perfect hash may be used before other checks */
 	struct pattern *pat;
 	bool has_min, has_max;
@@ -363,9 +118,9 @@ struct column {
 	uint8_t kind;
 	bool required;
 	bool person;
-	unsigned shift;        /* of the list's perfect hash, copied here so that */
-	const struct pkey *ph; /* a lookup needs no pointer chasing; NULL: none */
-	uint64_t seed;
+	/* the list's perfect hash, copied here so that a lookup needs no pointer
+	 * chasing (perfect.ph NULL: none, or not usable before other checks) */
+	struct codeset_perfect perfect;
 	const struct varinfo *vi;
 	struct memo *memo;
 	char name[64];
@@ -676,14 +431,14 @@ static inline bool month_out_of_range(const struct extract_validator *v, const s
 static bool list_accepts_slow(struct column *c, const char *s, uint32_t len, const char *end)
 {
 	const struct varinfo *vi = c->vi;
-	if (vi->list && strset_has(vi->list, s, len, end))
+	if (vi->list && codeset_has(vi->list, s, len, end))
 		return true;
 	if (!vi->pat)
 		return !vi->list;
 	if (len <= 16 && c->memo) {
 		uint64_t a, b;
-		pack16(s, len, end, &a, &b);
-		size_t j = (prehash(a, b, len) * 0xD6E8FEB86659FD93ull) >> (64 - MEMO_BITS);
+		codeset_pack(s, len, end, &a, &b);
+		size_t j = (codeset_prehash(a, b, len) * 0xD6E8FEB86659FD93ull) >> (64 - MEMO_BITS);
 		struct memo *m = c->memo;
 		if (m->len[j] == len && m->a[j] == a && m->b[j] == b)
 			return true;
@@ -728,14 +483,8 @@ static inline void check_cell(struct extract_validator *v, struct column *c, con
 	uint32_t cps = len;
 
 	/* Most cells are listed codes or empty: one lookup settles them. */
-	if (c->ph && len <= 15) {
-		uint64_t a, b;
-		pack16(s, len, end, &a, &b);
-		b = with_len(b, len);
-		const struct pkey *k = &c->ph[(prehash(a, b, 0) * c->seed) >> c->shift];
-		if (k->a == a && k->b == b)
-			return;
-	}
+	if (c->perfect.ph && len <= 15 && codeset_perfect_has(&c->perfect, s, len, end))
+		return;
 	if (len == 0) {
 		if (c->required)
 			add_error(v, RULE_MISSING_REQUIRED, line, field, c->name);
@@ -1038,9 +787,7 @@ static void setup_columns(struct extract_validator *v, const struct csv_record *
 		c->vi = vi;
 		c->kind = vi->kind;
 		if (vi->list && vi->list_fast) {
-			c->ph = vi->list->ph;
-			c->seed = vi->list->seed;
-			c->shift = vi->list->shift;
+			c->perfect = codeset_perfect(vi->list);
 		}
 		c->required = vi->var->required;
 		c->person = strcmp(vi->var->code, "person_id") == 0 && vi->kind == K_PSEUDONYM;
@@ -1269,10 +1016,14 @@ static bool compile_vars(struct extract_validator *v, struct err *e)
 		vi->max_len = t->max_length ? t->max_length : 255;
 		if (vi->kind == K_LIST || vi->kind == K_AMOUNT_CLASS) {
 			if (t->nvalues) {
-				vi->list = strset_build(t->values, t->nvalues, !t->required);
+				vi->list = codeset_new(t->values, t->nvalues, !t->required);
+				if (!vi->list) {
+					err_set(e, ERR_INTERNAL, "out of memory");
+					return false;
+				}
 				/* The fast path accepts a listed value before the encoding and
 				 * national number checks: only if no listed value fails them. */
-				vi->list_fast = vi->list->ph != NULL;
+				vi->list_fast = codeset_perfect(vi->list).ph != NULL;
 				for (size_t k = 0; k < t->nvalues; k++) {
 					uint32_t cps, n = (uint32_t)strlen(t->values[k]);
 					if (!utf8_valid((const unsigned char *)t->values[k], n,
@@ -1417,7 +1168,7 @@ void extract_free(struct extract_validator *v)
 	free(v->cols);
 	if (v->owns_vars) {
 		for (size_t i = 0; i < v->nvars; i++) {
-			strset_free(v->vars[i].list);
+			codeset_free(v->vars[i].list);
 			pattern_free(v->vars[i].pat);
 		}
 		free(v->vars);

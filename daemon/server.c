@@ -21,6 +21,13 @@
  * our request callback is looked at, before it reaches the socket, by a high-priority
  * event (conn_fixup_cb), which replaces such a page by the JSON error shape; the
  * framing (Connection: close, lingering close of the rest of the body) stays evhttp's.
+ *
+ * In-flight body budget (limits.max_inflight_body_bytes): a small scanner on each
+ * connection's input (conn_input_cb) sees the end of a request's headers before evhttp
+ * reads the body and reserves its Content-Length from a server-wide counter, released
+ * when the response is done or the connection goes.  Over the budget, the connection's
+ * evhttp body limit drops to 0, so evhttp drains the body without keeping it and
+ * answers 413, which conn_fixup_cb turns into 503.
  */
 #include "server.h"
 
@@ -53,6 +60,7 @@
 #define SERVER_MAX_HOOKS 8
 #define CANNED_MAX 4096 /* evhttp's error pages are a few hundred bytes */
 #define NO_FOREIGN ((size_t)-1)
+#define SCAN_LINE_MAX 80 /* enough for "Content-Length: " and 20 digits */
 
 /* Mozilla "intermediate" (TLS 1.2 ciphers; TLS 1.3 suites). */
 #define TLS12_CIPHERS                                                                              \
@@ -82,6 +90,17 @@ struct conn {
 	size_t foreign_at; /* output offset of bytes evhttp wrote itself, or NO_FOREIGN */
 	struct event *fixup;
 	struct evbuffer_cb_entry *outcb;
+	/* the in-flight body budget */
+	struct evbuffer_cb_entry *incb;
+	bool scanning;  /* reading a request's headers: looking for Content-Length */
+	bool seen_line; /* the request line went by */
+	bool line_long; /* the current line is over SCAN_LINE_MAX: not Content-Length */
+	bool has_length;
+	bool over_budget; /* refused: evhttp's 413 becomes 503 */
+	size_t linelen;
+	char line[SCAN_LINE_MAX + 1];
+	unsigned long long length; /* declared Content-Length */
+	unsigned long long reserved;
 	unsigned served; /* responses completed */
 	struct conn *prev, *next;
 };
@@ -115,6 +134,7 @@ struct server {
 	struct worker *workers;
 	int nworkers;
 	atomic_int nconns;
+	atomic_ullong inflight; /* bytes of declared bodies reserved by conn_input_cb */
 	struct event *sig_term, *sig_int, *sig_hup;
 	struct {
 		server_reload_fn fn;
@@ -320,6 +340,131 @@ static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	evhttp_connection_free(evcon);
 }
 
+/* Gives back the body bytes reserved for the current request. */
+static void conn_release(struct conn *c)
+{
+	if (c->reserved == 0)
+		return;
+	unsigned long long left = atomic_fetch_sub(&c->w->srv->inflight, c->reserved) - c->reserved;
+	c->reserved = 0;
+	metrics_set_gauge(
+	    "deliberd_http_inflight_body_bytes", "", (double)left,
+	    "Declared request body bytes being received (limits.max_inflight_body_bytes).");
+}
+
+/* The headers of a request are in: reserve its declared body, or refuse it. */
+static void conn_reserve(struct conn *c)
+{
+	const struct config *cfg = c->w->applied->config;
+	if (!c->has_length || c->length == 0 || c->length > cfg->max_body_bytes)
+		return; /* no body, chunked, or over the per-request limit (evhttp's 413) */
+	atomic_ullong *inflight = &c->w->srv->inflight;
+	unsigned long long cur = atomic_load(inflight), next;
+	do {
+		next = cur + c->length;
+		if (next > cfg->max_inflight_body_bytes) {
+			struct evhttp_connection *evcon = conn_evcon(c);
+			c->over_budget = true;
+			if (evcon != NULL)
+				evhttp_connection_set_max_body_size(evcon, 0);
+			log_warn("request body of %llu bytes refused: %llu bytes already in flight "
+			         "(limits.max_inflight_body_bytes)",
+			         c->length, cur);
+			metrics_add_counter(
+			    "deliberd_http_inflight_refused_total", "", 1,
+			    "Requests refused with 503 by limits.max_inflight_body_bytes.");
+			return;
+		}
+	} while (!atomic_compare_exchange_weak(inflight, &cur, next));
+	c->reserved = c->length;
+	metrics_set_gauge(
+	    "deliberd_http_inflight_body_bytes", "", (double)next,
+	    "Declared request body bytes being received (limits.max_inflight_body_bytes).");
+}
+
+/* One complete header line (without CR LF) of the request being scanned. */
+static void conn_scan_line(struct conn *c)
+{
+	if (c->line_long)
+		return;
+	c->line[c->linelen] = '\0';
+	if (c->linelen == 0) {
+		if (c->seen_line) {
+			c->scanning = false;
+			conn_reserve(c);
+		}
+		return;
+	}
+	if (!c->seen_line) {
+		c->seen_line = true;
+		return;
+	}
+	if (strncasecmp(c->line, "Content-Length:", 15) == 0) {
+		const char *v = c->line + 15;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		char *end = NULL;
+		unsigned long long n = strtoull(v, &end, 10);
+		if (*v >= '0' && *v <= '9' && end != NULL && strspn(end, " \t") == strlen(end)) {
+			c->has_length = true;
+			c->length = n;
+		}
+	}
+}
+
+/* Feeds bytes of the input stream to the header scanner until the headers end. */
+static void conn_scan(struct conn *c, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n && c->scanning; i++) {
+		char ch = p[i];
+		if (ch == '\n') {
+			if (c->linelen > 0 && c->line[c->linelen - 1] == '\r')
+				c->linelen--;
+			conn_scan_line(c);
+			c->linelen = 0;
+			c->line_long = false;
+		} else if (c->linelen < SCAN_LINE_MAX) {
+			c->line[c->linelen++] = ch;
+		} else {
+			c->line_long = true;
+		}
+	}
+}
+
+/* Scans the input from offset at (bytes not seen yet). */
+static void conn_scan_from(struct conn *c, struct evbuffer *buf, size_t at)
+{
+	size_t len = evbuffer_get_length(buf);
+	char chunk[4096];
+	struct evbuffer_ptr pos;
+	while (c->scanning && at < len) {
+		size_t n = len - at < sizeof(chunk) ? len - at : sizeof(chunk);
+		if (evbuffer_ptr_set(buf, &pos, at, EVBUFFER_PTR_SET) != 0 ||
+		    evbuffer_copyout_from(buf, &pos, chunk, n) != (ev_ssize_t)n)
+			return;
+		conn_scan(c, chunk, n);
+		at += n;
+	}
+}
+
+static void conn_scan_reset(struct conn *c)
+{
+	c->scanning = true;
+	c->seen_line = c->line_long = c->has_length = false;
+	c->linelen = 0;
+	c->length = 0;
+}
+
+/* New bytes arrived (always appended): scan them before evhttp parses them. */
+static void conn_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+	if (!c->scanning || info->n_added == 0)
+		return;
+	size_t len = evbuffer_get_length(buf);
+	conn_scan_from(c, buf, len - info->n_added);
+}
+
 /* OpenSSL calls this for every SSL freed in the process; only ours carry a conn. */
 static void conn_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
                          void *argp)
@@ -337,6 +482,9 @@ static void conn_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, l
 	event_free(c->fixup);
 	if (c->outcb != NULL)
 		evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->outcb);
+	if (c->incb != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->incb);
+	conn_release(c);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -384,11 +532,18 @@ static bool canned_has_header(const char *head, const char *line)
 }
 
 /* The JSON error that stands for one of evhttp's canned pages. */
-static void canned_json(const struct config *cfg, int status, struct evbuffer *out)
+static void canned_json(const struct config *cfg, int status, bool over_budget,
+                        struct evbuffer *out)
 {
 	const char *code = "invalid";
 	char msg[200];
-	if (status == 413) {
+	if (over_budget && status == 413) {
+		code = "unavailable";
+		snprintf(msg, sizeof(msg),
+		         "too many request bodies in flight (limits.max_inflight_body_bytes, %zu "
+		         "bytes): retry later",
+		         (size_t)cfg->max_inflight_body_bytes);
+	} else if (status == 413) {
 		code = "too_large";
 		snprintf(msg, sizeof(msg),
 		         "the request body exceeds limits.max_body_bytes (%zu bytes)",
@@ -444,11 +599,16 @@ static void conn_fixup_cb(evutil_socket_t fd, short what, void *arg)
 	struct evbuffer *keep = evbuffer_new();
 	if (body == NULL || keep == NULL)
 		abort();
-	canned_json(c->w->applied->config, status, body);
+	bool busy = c->over_budget && status == 413;
+	canned_json(c->w->applied->config, status, c->over_budget, body);
 	c->rewriting = true;
 	evbuffer_remove_buffer(out, keep, at);
 	evbuffer_drain(out, len - at);
 	char *line = text;
+	if (busy) {
+		evbuffer_add_printf(keep, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n");
+		line = strstr(text, "\r\n") + 2;
+	}
 	for (char *next; (next = strstr(line, "\r\n")) != NULL; line = next + 2) {
 		bool first = line == text;
 		if (!first && (strncasecmp(line, "Content-Type:", 13) == 0 ||
@@ -510,7 +670,10 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg)
 	c->foreign_at = NO_FOREIGN;
 	c->fixup = event_new(base, -1, 0, conn_fixup_cb, c);
 	c->outcb = evbuffer_add_cb(bufferevent_get_output(c->bev), conn_output_cb, c);
-	if (c->fixup == NULL || c->outcb == NULL || event_priority_set(c->fixup, 0) != 0)
+	c->incb = evbuffer_add_cb(bufferevent_get_input(c->bev), conn_input_cb, c);
+	conn_scan_reset(c);
+	if (c->fixup == NULL || c->outcb == NULL || c->incb == NULL ||
+	    event_priority_set(c->fixup, 0) != 0)
 		abort();
 	c->next = w->conns;
 	if (w->conns != NULL)
@@ -536,6 +699,17 @@ static void conn_request_done(struct evhttp_request *req, void *arg)
 	(void)req;
 	c->dispatched = false;
 	c->served++;
+	conn_release(c);
+	if (c->over_budget) {
+		struct evhttp_connection *evcon = conn_evcon(c);
+		if (evcon != NULL)
+			evhttp_connection_set_max_body_size(
+			    evcon, (ev_ssize_t)c->w->applied->config->max_body_bytes);
+		c->over_budget = false;
+	}
+	/* a pipelined next request may be waiting in the input already */
+	conn_scan_reset(c);
+	conn_scan_from(c, bufferevent_get_input(c->bev), 0);
 	if (!c->w->draining) {
 		struct gen *g = gen_acquire(c->w->srv);
 		conn_arm(c, g->config->request_timeout_ms);
@@ -777,6 +951,7 @@ struct server *server_new(struct config *c, struct err *e)
 	s->fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	atomic_init(&s->nconns, 0);
+	atomic_init(&s->inflight, 0);
 	s->gen = gen_new(config_ref(c), tls);
 	s->base = event_base_new();
 	if (s->base == NULL) {
