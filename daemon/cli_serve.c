@@ -9,6 +9,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "migrate.h"
 #include "retention.h"
 #include "server.h"
 
@@ -102,7 +103,7 @@ int cli_serve(int argc, char **argv)
 
 	/* Never serve a schema older (or newer) than this binary's migrations. */
 	PGconn *db = db_connect(c, &e);
-	if (db == NULL || !db_schema_current(db, c->migrations_dir, &e)) {
+	if (db == NULL || !migrate_is_current(db, c->migrations_dir, &e)) {
 		log_error("cannot start: %s", e.message);
 		db_close(db);
 		config_unref(c);

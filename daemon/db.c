@@ -224,6 +224,27 @@ void db_rollback(PGconn *conn)
 	PQclear(r);
 }
 
+bool db_ping(PGconn *conn, struct err *e)
+{
+	if (conn == NULL) {
+		err_set(e, ERR_UNAVAILABLE, "the database is unreachable");
+		return false;
+	}
+	PGresult *r = db_exec(conn, e, "SELECT 1", 0, NULL);
+	if (r == NULL) {
+		if (e->kind != ERR_UNAVAILABLE) {
+			/* any failure of SELECT 1 means the database is not usable */
+			struct err why = *e;
+			err_clear(e);
+			err_set(e, ERR_UNAVAILABLE, "the database does not answer: %s",
+			        why.message);
+		}
+		return false;
+	}
+	PQclear(r);
+	return true;
+}
+
 bool db_schema_current(PGconn *conn, const char *migrations_dir, struct err *e)
 {
 	/* The bookkeeping lives with the migrator; db.h keeps the question for the

@@ -5,6 +5,8 @@
  */
 #include "metrics.h"
 
+#include <event2/buffer.h>
+#include <libpq-fe.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdbool.h>

@@ -14,8 +14,9 @@
 #ifndef DELIBERD_METRICS_H
 #define DELIBERD_METRICS_H
 
-#include <event2/buffer.h>
-#include <libpq-fe.h>
+/* Forward declarations: callers that write or scrape include libevent and libpq. */
+struct evbuffer;
+typedef struct pg_conn PGconn;
 
 /* One finished HTTP request: route is the route's name ("-" when none matched). */
 void metrics_observe_request(const char *route, int status, double seconds);
