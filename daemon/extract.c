@@ -730,27 +730,49 @@ static const struct varinfo *find_var(const struct extract_validator *v, const c
 	return NULL;
 }
 
-/* An unknown column's name is echoed only if it looks like a variable code:
- * otherwise it may be a data value (a file without its header row). */
+/* An unknown column's name is echoed only if it looks like a variable code
+ * (lower-case ASCII letter, then lower-case letters, digits or '_', at most 63
+ * bytes) and the header names a required variable: otherwise the "header" may
+ * be a data row (a file without its header row) and the name a cell value. */
 static bool echoable(const char *s, uint32_t len)
 {
-	bool letter = false;
-	if (len == 0 || len > 63)
+	if (len == 0 || len > 63 || !(s[0] >= 'a' && s[0] <= 'z'))
 		return false;
-	for (uint32_t i = 0; i < len; i++) {
+	for (uint32_t i = 1; i < len; i++) {
 		char c = s[i];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-			letter = true;
-		else if (!(dig(c) || c == '_' || c == '-' || c == '.'))
+		if (!((c >= 'a' && c <= 'z') || dig(c) || c == '_'))
 			return false;
 	}
-	return letter;
+	return true;
+}
+
+static bool field_is(const struct csv_field *f, const char *name)
+{
+	size_t n = strlen(name);
+	return f->len == n && memcmp(f->ptr, name, n) == 0;
+}
+
+/* Does the header name person_id or reference_period (or, with terms, another
+ * required variable)?  Only then are unknown names echoed. */
+static bool header_anchored(const struct extract_validator *v, const struct csv_record *r,
+                            uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		const struct csv_field *f = &r->fields[i];
+		if (field_is(f, "person_id") || field_is(f, "reference_period"))
+			return true;
+		for (size_t k = 0; k < v->nvars; k++)
+			if (v->vars[k].var->required && field_is(f, v->vars[k].var->code))
+				return true;
+	}
+	return false;
 }
 
 static void setup_columns(struct extract_validator *v, const struct csv_record *r)
 {
 	uint32_t n = r->nfields < r->fields_cap ? r->nfields : r->fields_cap;
 	bool *seen = xcalloc(v->nvars, sizeof(bool)); /* variables met so far */
+	bool anchored = header_anchored(v, r, n);
 	v->ncols = r->nfields;
 	v->cols = xcalloc(r->nfields, sizeof(*v->cols));
 	for (uint32_t i = 0; i < n; i++) {
@@ -771,7 +793,7 @@ static void setup_columns(struct extract_validator *v, const struct csv_record *
 				add_error(v, RULE_NATIONAL_NUMBER, 1 + f->line, i + 1, "");
 				continue;
 			}
-			if (echoable(f->ptr, f->len)) {
+			if (anchored && echoable(f->ptr, f->len)) {
 				memcpy(c->name, f->ptr, f->len);
 				c->name[f->len] = '\0';
 			}

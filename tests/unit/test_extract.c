@@ -891,7 +891,7 @@ static void test_no_values_in_reports(void **state)
 	size_t k = 0;
 	for (size_t i = 0; i < NCOLS; i++)
 		k += (size_t)snprintf(line + k, sizeof(line) - k, "%s%s", i ? "," : "", columns[i]);
-	k += (size_t)snprintf(line + k, sizeof(line) - k, ",QZXWVK_unknown\n");
+	k += (size_t)snprintf(line + k, sizeof(line) - k, ",qzxwvk_unknown\n");
 	for (size_t i = 0; i < NCOLS; i++)
 		k += (size_t)snprintf(line + k, sizeof(line) - k, "%s%s", i ? "," : "", secrets[i]);
 	k += (size_t)snprintf(line + k, sizeof(line) - k, ",QZXWVKcell\n");
@@ -917,10 +917,65 @@ static void test_no_values_in_reports(void **state)
 	assert_null(strstr(json, "QZXWVKcell"));
 	assert_null(strstr(text, "QZXWVKcell"));
 	/* the unknown column's name is a header, not a value: it is named */
-	assert_non_null(strstr(json, "QZXWVK_unknown"));
+	assert_non_null(strstr(json, "qzxwvk_unknown"));
 	free(json);
 	free(text);
 	json_decref(j);
+	extract_report_free(&r);
+}
+
+/* Renders r as JSON and text and fails if any of the secrets appears. */
+static void assert_no_secret(const struct extract_report *r, const char *const *secrets, size_t n,
+                             const char *what)
+{
+	struct extract_params p = tt_params();
+	json_t *j = report_to_json(r, &p);
+	assert_non_null(j);
+	char *json = json_dumps(j, JSON_COMPACT);
+	char *text = NULL;
+	size_t textlen = 0;
+	FILE *f = open_memstream(&text, &textlen);
+	report_write_text(f, r, &p);
+	fclose(f);
+	for (size_t i = 0; i < n; i++)
+		if (strstr(json, secrets[i]) || strstr(text, secrets[i]))
+			fail_msg("%s: a cell value (secret %zu) appears in a report", what, i);
+	free(json);
+	free(text);
+	json_decref(j);
+}
+
+/* A file without its header row, or whose header lacks both required columns:
+ * the unknown "names" may be data and are not echoed (column null, field kept). */
+static void test_headerless_not_echoed(void **state)
+{
+	(void)state;
+	static const char *const s1[] = {"2024Q1", "Gent", "Jansen Pieter", "12345"};
+	struct extract_report r;
+	run_str("12345,2024Q1,Jansen Pieter,Gent\n23456,2024Q1,Peeters An,Leuven\n", &r);
+	assert_int_equal(r.error_counts[RULE_UNKNOWN_COLUMN], 4);
+	assert_int_equal(r.errors[0].rule, RULE_UNKNOWN_COLUMN);
+	assert_int_equal(r.errors[0].field, 1);
+	assert_int_equal(r.errors[3].field, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_string_equal(r.errors[i].column, "");
+	assert_no_secret(&r, s1, 4, "headerless");
+	extract_report_free(&r);
+
+	/* lower-case surnames that look like codes, but no person_id/reference_period */
+	static const char *const s2[] = {"jansen", "peeters", "gent"};
+	run_str("sex,jansen,peeters,gent\nF,a,b,c\n", &r);
+	assert_int_equal(r.error_counts[RULE_UNKNOWN_COLUMN], 3);
+	assert_no_secret(&r, s2, 3, "lower-case header");
+	extract_report_free(&r);
+
+	/* with a required column, a code-like name is echoed; others are not */
+	run_str("person_id,reference_period,salary,Salary,net-pay\n1,2020Q1,1,2,3\n", &r);
+	assert_int_equal(r.error_counts[RULE_UNKNOWN_COLUMN], 3);
+	assert_string_equal(r.errors[0].column, "salary");
+	assert_string_equal(r.errors[1].column, "");
+	assert_int_equal(r.errors[1].field, 4);
+	assert_string_equal(r.errors[2].column, "");
 	extract_report_free(&r);
 }
 
@@ -989,6 +1044,7 @@ int main(void)
 	    cmocka_unit_test(test_splits),
 	    cmocka_unit_test(test_threads),
 	    cmocka_unit_test(test_no_values_in_reports),
+	    cmocka_unit_test(test_headerless_not_echoed),
 	    cmocka_unit_test(test_json),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
