@@ -667,12 +667,13 @@ static void process_record(struct extract_validator *v, const struct csv_record 
 		return;
 	if (r->nfields != v->ncols) {
 		add_error(v, RULE_ROW_WIDTH, line, 0, "");
-		if (v->terms_known)
-			check_light(v, r, line);
+		check_light(v, r, line);
 		return;
 	}
-	if (!v->terms_known)
+	if (!v->terms_known) { /* no column rules: encoding and national number only */
+		check_light(v, r, line);
 		return;
+	}
 	struct column *cols = v->cols;
 	const struct csv_field *f = r->fields;
 	bool high = r->high;
@@ -768,11 +769,50 @@ static bool header_anchored(const struct extract_validator *v, const struct csv_
 	return false;
 }
 
+/* Header names met so far (open addressing over field indices), so that a
+ * repeated name is found in linear time whether or not it is a variable. */
+struct nameset {
+	uint32_t *slot; /* field index + 1; 0: empty */
+	size_t mask;
+};
+
+static uint64_t name_hash(const char *s, uint32_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (uint32_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return h ^ (h >> 29);
+}
+
+/* Adds field i; false if an equal name was already there. */
+static bool nameset_add(struct nameset *t, const struct csv_field *fields, uint32_t i)
+{
+	const struct csv_field *f = &fields[i];
+	size_t j = name_hash(f->ptr, f->len) & t->mask;
+	for (; t->slot[j]; j = (j + 1) & t->mask) {
+		const struct csv_field *g = &fields[t->slot[j] - 1];
+		if (g->len == f->len && (f->len == 0 || memcmp(g->ptr, f->ptr, f->len) == 0))
+			return false;
+	}
+	t->slot[j] = i + 1;
+	return true;
+}
+
+/* Header cells, in order: encoding, national number, unknown_column (first
+ * occurrence of a name the terms do not list), duplicate_column (every later
+ * occurrence of any name).  Without terms in force only the rules that do not
+ * depend on them run: encoding, national_number, duplicate_column. */
 static void setup_columns(struct extract_validator *v, const struct csv_record *r)
 {
 	uint32_t n = r->nfields < r->fields_cap ? r->nfields : r->fields_cap;
 	bool *seen = xcalloc(v->nvars, sizeof(bool)); /* variables met so far */
 	bool anchored = header_anchored(v, r, n);
+	struct nameset names;
+	size_t cap = 16;
+	while (cap < 2 * (size_t)n)
+		cap *= 2;
+	names.slot = xcalloc(cap, sizeof(*names.slot));
+	names.mask = cap - 1;
 	v->ncols = r->nfields;
 	v->cols = xcalloc(r->nfields, sizeof(*v->cols));
 	for (uint32_t i = 0; i < n; i++) {
@@ -780,29 +820,30 @@ static void setup_columns(struct extract_validator *v, const struct csv_record *
 		struct column *c = &v->cols[i];
 		uint32_t cps;
 		c->kind = v->terms_known ? K_UNCHECKED : K_NONE;
-		if (!v->terms_known)
-			continue;
 		if (r->high && has_high(f->ptr, f->len) &&
 		    !utf8_valid((const unsigned char *)f->ptr, f->len, &cps)) {
 			add_error(v, RULE_ENCODING, 1 + f->line, i + 1, "");
 			continue;
 		}
 		const struct varinfo *vi = find_var(v, f->ptr, f->len);
-		if (!vi) {
-			if (f->len >= 11 && nn_find(f->ptr, f->len)) {
-				add_error(v, RULE_NATIONAL_NUMBER, 1 + f->line, i + 1, "");
-				continue;
-			}
-			if (anchored && echoable(f->ptr, f->len)) {
-				memcpy(c->name, f->ptr, f->len);
-				c->name[f->len] = '\0';
-			}
-			add_error(v, RULE_UNKNOWN_COLUMN, 1 + f->line, i + 1, c->name);
+		if (!vi && f->len >= 11 && nn_find(f->ptr, f->len)) {
+			add_error(v, RULE_NATIONAL_NUMBER, 1 + f->line, i + 1, "");
 			continue;
 		}
-		snprintf(c->name, sizeof(c->name), "%s", vi->var->code);
-		if (seen[vi - v->vars]) {
+		bool first = nameset_add(&names, r->fields, i);
+		if (vi) {
+			snprintf(c->name, sizeof(c->name), "%s", vi->var->code);
+		} else if (anchored && echoable(f->ptr, f->len)) {
+			memcpy(c->name, f->ptr, f->len);
+			c->name[f->len] = '\0';
+		}
+		if (!first) {
 			add_error(v, RULE_DUPLICATE_COLUMN, 1 + f->line, i + 1, c->name);
+			continue;
+		}
+		if (!vi) {
+			if (v->terms_known)
+				add_error(v, RULE_UNKNOWN_COLUMN, 1 + f->line, i + 1, c->name);
 			continue;
 		}
 		seen[vi - v->vars] = true;
@@ -819,6 +860,7 @@ static void setup_columns(struct extract_validator *v, const struct csv_record *
 	for (size_t k = 0; v->terms_known && k < v->nvars; k++)
 		if (v->vars[k].var->required && !seen[k])
 			add_error(v, RULE_MISSING_REQUIRED, 1, 0, v->vars[k].var->code);
+	free(names.slot);
 	free(seen);
 }
 

@@ -660,6 +660,67 @@ static void test_sha256_and_bytes(void **state)
 	extract_report_free(&r);
 }
 
+/* Without terms in force the rules that do not depend on them still run. */
+static void test_rules_without_terms(void **state)
+{
+	(void)state;
+	const char *csv = "person_id,reference_period,note,note\n"
+	                  "1,2020Q1,85073003328,x\n"
+	                  "2,2020Q9,caf\xff,x\n"
+	                  "3,2020Q1\n"
+	                  "4,20\"20Q1,x,x\n";
+	struct extract_report r;
+	static const int32_t dates[] = {20210705, 20220101}; /* outside_validity, terms_unknown */
+	for (size_t i = 0; i < 2; i++) {
+		struct extract_params p = tt_params();
+		p.date = dates[i];
+		run(&p, csv, strlen(csv), &r);
+		assert_int_equal(r.error_counts[RULE_NATIONAL_NUMBER], 1);
+		assert_int_equal(r.error_counts[RULE_ENCODING], 1);
+		assert_int_equal(r.error_counts[RULE_ROW_WIDTH], 1);
+		assert_int_equal(r.error_counts[RULE_MALFORMED_CSV], 1);
+		assert_int_equal(r.error_counts[RULE_DUPLICATE_COLUMN], 1);
+		/* rules that need the terms stay off */
+		assert_int_equal(r.error_counts[RULE_UNKNOWN_COLUMN], 0);
+		assert_int_equal(r.error_counts[RULE_OUT_OF_RANGE], 0);
+		assert_int_equal(r.error_counts[RULE_MISSING_REQUIRED], 0);
+		assert_int_equal(r.persons, 0);
+		assert_int_equal(r.rows, 4);
+		assert_int_equal(r.errors[1].rule, RULE_DUPLICATE_COLUMN);
+		assert_int_equal(r.errors[1].line, 1);
+		assert_int_equal(r.errors[1].field, 4);
+		assert_string_equal(r.errors[1].column, "note");
+		assert_int_equal(r.errors[2].rule, RULE_NATIONAL_NUMBER);
+		assert_int_equal(r.errors[2].line, 2);
+		assert_int_equal(r.errors[2].field, 3);
+		extract_report_free(&r);
+	}
+}
+
+/* A repeated name is duplicate_column whether or not it is a variable; an
+ * unknown name is also unknown_column, on its first occurrence only. */
+static void test_duplicate_unknown(void **state)
+{
+	(void)state;
+	struct extract_report r;
+	run_str("person_id,reference_period,foo,foo,foo\n1,2020Q1,a,b,c\n", &r);
+	assert_int_equal(r.error_counts[RULE_UNKNOWN_COLUMN], 1);
+	assert_int_equal(r.error_counts[RULE_DUPLICATE_COLUMN], 2);
+	assert_int_equal(r.errors[0].rule, RULE_UNKNOWN_COLUMN);
+	assert_int_equal(r.errors[0].field, 3);
+	assert_int_equal(r.errors[1].rule, RULE_DUPLICATE_COLUMN);
+	assert_int_equal(r.errors[1].field, 4);
+	assert_string_equal(r.errors[1].column, "foo");
+	assert_int_equal(r.errors[2].field, 5);
+	extract_report_free(&r);
+	/* a name that is not echoed is still found repeated, without its name */
+	run_str("person_id,reference_period,Jan Peeters,Jan Peeters\n1,2020Q1,a,b\n", &r);
+	assert_int_equal(r.error_counts[RULE_DUPLICATE_COLUMN], 1);
+	assert_int_equal(r.errors[1].field, 4);
+	assert_string_equal(r.errors[1].column, "");
+	extract_report_free(&r);
+}
+
 /* ---- error caps and report_add ------------------------------------------- */
 
 static void test_max_errors(void **state)
@@ -1039,6 +1100,8 @@ int main(void)
 	    cmocka_unit_test(test_sample_cap),
 	    cmocka_unit_test(test_next_person),
 	    cmocka_unit_test(test_check_level),
+	    cmocka_unit_test(test_rules_without_terms),
+	    cmocka_unit_test(test_duplicate_unknown),
 	    cmocka_unit_test(test_sha256_and_bytes),
 	    cmocka_unit_test(test_max_errors),
 	    cmocka_unit_test(test_splits),
