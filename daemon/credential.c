@@ -16,10 +16,10 @@
 #include "audit.h"
 #include "db.h"
 #include "store_credentials.h"
+#include "terms.h"
 
 #define CREDENTIAL_PRESENTED_MAX 256
 #define CREDENTIAL_NAME_MAX 100
-#define CREDENTIAL_RECIPIENT_MAX 63
 
 static const struct {
 	enum role role;
@@ -125,20 +125,6 @@ static bool valid_name(const char *s)
 	return true;
 }
 
-static bool valid_recipient(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > CREDENTIAL_RECIPIENT_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_' || c == '.'))
-			return false;
-	}
-	return true;
-}
-
 static bool audit_credential(PGconn *db, const char *actor, const char *action, int64_t id,
                              json_t *details, struct err *e)
 {
@@ -165,11 +151,11 @@ bool credential_add(PGconn *db, const char *actor, enum role role, const char *r
 		              CREDENTIAL_NAME_MAX);
 		return false;
 	}
-	if (role == ROLE_RECIPIENT && (recipient == NULL || !valid_recipient(recipient))) {
+	if (role == ROLE_RECIPIENT && (recipient == NULL || !terms_id_valid(recipient))) {
 		err_set_field(e, ERR_INVALID, "recipient",
-		              "the recipient role needs a recipient id (1 to %d letters, digits, "
-		              "'-', '_' or '.')",
-		              CREDENTIAL_RECIPIENT_MAX);
+		              "the recipient role needs a recipient id (1 to %d lower-case "
+		              "letters, digits, '-', '_' or '.', starting with a letter or digit)",
+		              TERMS_ID_MAX);
 		return false;
 	}
 	if (role != ROLE_RECIPIENT && recipient != NULL) {

@@ -29,24 +29,7 @@
 
 bool registry_reference_parse(const char *text, char out[32], struct err *e)
 {
-	size_t n = text != NULL ? strlen(text) : 0, sep = 0, nsep = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (text[i] == '/' || text[i] == '-') {
-			sep = i;
-			nsep++;
-		} else if (text[i] < '0' || text[i] > '9') {
-			nsep = 99;
-		}
-	}
-	if (n == 0 || n >= 32 || nsep != 1 || sep == 0 || sep > 4 || sep + 1 == n ||
-	    n - sep - 1 > 6) {
-		err_set_field(e, ERR_INVALID, "reference",
-		              "a deliberation reference looks like 21/128 (or 21-128 in URLs)");
-		return false;
-	}
-	memcpy(out, text, n + 1);
-	out[sep] = '/';
-	return true;
+	return terms_reference_parse(text, "reference", out, e);
 }
 
 void registry_reference_url(const char *reference, char out[32])
@@ -816,21 +799,6 @@ json_t *registry_odrl(PGconn *db, const char *reference, int32_t date, struct er
 
 /* ---- recipients --------------------------------------------------------------- */
 
-static bool valid_recipient_id(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		bool alnum =
-		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-		if (!alnum && (i == 0 || (c != '-' && c != '_' && c != '.')))
-			return false;
-	}
-	return true;
-}
-
 /* Text a person reads: printable, no control characters, bounded. */
 static bool valid_text(const char *s, size_t max)
 {
@@ -862,10 +830,11 @@ static bool valid_url(const char *u)
 bool registry_recipient_create(PGconn *db, const struct terms_recipient *r, const char *webhook_url,
                                const char *webhook_secret, const char *actor, struct err *e)
 {
-	if (r->id == NULL || !valid_recipient_id(r->id)) {
+	if (!terms_id_valid(r->id)) {
 		err_set_field(e, ERR_INVALID, "id",
-		              "id must be 1 to 64 letters, digits, '-', '_' or '.', starting with "
-		              "a letter or digit");
+		              "id must be 1 to %d lower-case letters, digits, '-', '_' or '.', "
+		              "starting with a letter or digit",
+		              TERMS_ID_MAX);
 		return false;
 	}
 	if (r->name == NULL || r->name[0] == '\0' || !valid_text(r->name, RECIPIENT_FIELD_MAX)) {

@@ -249,6 +249,42 @@ static bool digits(const char *s, size_t n, int *out)
 	return true;
 }
 
+bool terms_id_valid(const char *s)
+{
+	if (s == NULL || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return false;
+	size_t n = 0;
+	for (; s[n] != '\0'; n++) {
+		char c = s[n];
+		if (n >= TERMS_ID_MAX || !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		                           c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+bool terms_reference_parse(const char *text, const char *field, char out[TERMS_REFERENCE_SIZE],
+                           struct err *e)
+{
+	size_t a = 0, b = 0;
+	if (text != NULL) {
+		while (text[a] >= '0' && text[a] <= '9')
+			a++;
+		if (text[a] == '/' || text[a] == '-')
+			while (text[a + 1 + b] >= '0' && text[a + 1 + b] <= '9')
+				b++;
+	}
+	if (text == NULL || a < 1 || a > 4 || b < 1 || b > 6 || text[a + 1 + b] != '\0') {
+		err_set_field(e, ERR_INVALID, field,
+		              "%s must be a deliberation reference such as 21/128 (or 21-128 in "
+		              "URLs)",
+		              field);
+		return false;
+	}
+	snprintf(out, TERMS_REFERENCE_SIZE, "%.*s/%s", (int)a, text, text + a + 1);
+	return true;
+}
+
 bool terms_date_parse(const char *s, int32_t *out)
 {
 	int y, m, d;

@@ -159,6 +159,19 @@ bool terms_phase_allows(const struct terms_phase *p, const char *destination);
 /* Is value in the variable's closed list (binary search of the sorted values)? */
 bool terms_value_listed(const struct terms_variable *v, const char *value);
 
+/* The one rule for recipient ids, everywhere (registry, credentials, checks,
+ * deliberation files and the SQL CHECKs of migrations 0002-0004):
+ * [a-z0-9][a-z0-9._-]{0,62}, i.e. 1 to TERMS_ID_MAX lower-case characters. */
+#define TERMS_ID_MAX 63
+bool terms_id_valid(const char *s);
+
+/* The one parser of deliberation references: "21/128" or its URL form "21-128"
+ * (1 to 4 digits, '/' or '-', 1 to 6 digits) into "21/128"; ERR_INVALID naming
+ * field (e.g. "reference", "deliberation") for anything else, NULL included. */
+#define TERMS_REFERENCE_SIZE 16
+bool terms_reference_parse(const char *text, const char *field, char out[TERMS_REFERENCE_SIZE],
+                           struct err *e) __attribute__((warn_unused_result));
+
 /* Builds and checks a model from a parsed libconfig tree whose root holds the one
  * key `deliberation` (terms_build.c; terms_json.c converts JSON into such a tree).
  * name is the file name for messages, NULL for JSON. */

@@ -189,7 +189,7 @@ static bool member(struct bctx *c, const config_setting_t *g, const char *key, b
 
 enum str_kind {
 	STR_IDENT,     /* [a-z][a-z0-9_]{0,62} */
-	STR_RECIPIENT, /* [a-z0-9][a-z0-9._-]{0,63} */
+	STR_RECIPIENT, /* terms_id_valid: [a-z0-9][a-z0-9._-]{0,62} */
 	STR_REFERENCE, /* [0-9]{1,4}/[0-9]{1,6} */
 	STR_SHA256,    /* "" or 64 lowercase hex */
 	STR_NAME,      /* one line, 1..512 bytes */
@@ -258,7 +258,6 @@ static bool all_chars(const char *s, const char *set)
 static const char *check_string(const char *s, enum str_kind kind)
 {
 	size_t n = strlen(s);
-	const char *slash;
 
 	switch (kind) {
 	case STR_IDENT:
@@ -267,18 +266,18 @@ static const char *check_string(const char *s, enum str_kind kind)
 			return "must be 1 to 63 characters a-z, 0-9 and _, starting with a letter";
 		return NULL;
 	case STR_RECIPIENT:
-		if (n == 0 || n > 64 || strchr(LOWER DIGIT, s[0]) == NULL ||
-		    !all_chars(s, LOWER DIGIT "._-"))
-			return "must be 1 to 64 characters a-z, 0-9, '.', '_' and '-', starting "
+		if (!terms_id_valid(s))
+			return "must be 1 to 63 characters a-z, 0-9, '.', '_' and '-', starting "
 			       "with a letter or digit";
 		return NULL;
-	case STR_REFERENCE:
-		slash = strchr(s, '/');
-		if (slash == NULL || slash == s || slash - s > 4 || strlen(slash + 1) == 0 ||
-		    strlen(slash + 1) > 6 || strchr(slash + 1, '/') != NULL ||
-		    !all_chars(s, DIGIT "/"))
+	case STR_REFERENCE: {
+		/* The shared parser, and in a file only the canonical '/' form. */
+		char ref[TERMS_REFERENCE_SIZE];
+		struct err ignored = {0};
+		if (!terms_reference_parse(s, "reference", ref, &ignored) || strcmp(ref, s) != 0)
 			return "must be like \"21/128\": 1 to 4 digits, '/', 1 to 6 digits";
 		return NULL;
+	}
 	case STR_SHA256:
 		if (n != 0 && (n != 64 || !all_chars(s, DIGIT "abcdef")))
 			return "must be empty or 64 lowercase hexadecimal digits";

@@ -10,7 +10,8 @@
 -- (contact, webhook) but not deleted while a version names them.
 
 CREATE TABLE recipients (
-	id text PRIMARY KEY CHECK (id ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'),
+	-- The one recipient-id rule (terms_id_valid); 0003 and 0004 repeat it verbatim.
+	id text PRIMARY KEY CHECK (id ~ '^[a-z0-9][a-z0-9._-]{0,62}$'),
 	name text NOT NULL CHECK (length(name) BETWEEN 1 AND 512),
 	organisation text NOT NULL DEFAULT '' CHECK (length(organisation) <= 512),
 	contact text NOT NULL DEFAULT '' CHECK (length(contact) <= 512),

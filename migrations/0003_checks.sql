@@ -13,7 +13,7 @@ CREATE TABLE deliveries (
 	id bigserial PRIMARY KEY, -- the check id; "delivery_id" when it passed
 	deliberation_ref text NOT NULL REFERENCES deliberations (reference),
 	version integer, -- terms version used, NULL when none in force
-	recipient_id text NOT NULL CHECK (recipient_id ~ '^[a-z0-9][a-z0-9._-]{0,63}$'),
+	recipient_id text NOT NULL CHECK (recipient_id ~ '^[a-z0-9][a-z0-9._-]{0,62}$'), -- terms_id_valid
 	group_code text NOT NULL CHECK (group_code ~ '^[a-z0-9][a-z0-9._-]{0,63}$'),
 	phase integer NOT NULL CHECK (phase BETWEEN 1 AND 99),
 	destination text CHECK (destination ~ '^[a-z0-9][a-z0-9._-]{0,63}$'),

@@ -39,7 +39,7 @@ $$;
 CREATE TABLE destruction_orders (
 	id bigserial PRIMARY KEY,
 	deliberation_ref text NOT NULL REFERENCES deliberations (reference),
-	recipient_id text NOT NULL CHECK (recipient_id ~ '^[a-z0-9][a-z0-9._-]{0,63}$'),
+	recipient_id text NOT NULL CHECK (recipient_id ~ '^[a-z0-9][a-z0-9._-]{0,62}$'), -- terms_id_valid
 	-- deadline: the retention deadline passed; amendment: it passed because an
 	-- amendment brought it forward; no_longer_needed: the recipient said so.
 	trigger text NOT NULL CHECK (trigger IN ('deadline', 'amendment', 'no_longer_needed')),

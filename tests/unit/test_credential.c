@@ -199,6 +199,8 @@ static void test_recipient(void **state)
 	    {ROLE_RECIPIENT, NULL, "r1", "recipient"},
 	    {ROLE_RECIPIENT, "", "r2", "recipient"},
 	    {ROLE_RECIPIENT, "has space", "r3", "recipient"},
+	    {ROLE_RECIPIENT, "UM.Upper", "r4", "recipient"},
+	    {ROLE_RECIPIENT, "-lead", "r5", "recipient"},
 	    {ROLE_GOVERNANCE, "maastricht-sbe", "g1", "recipient"},
 	    {ROLE_AUDITOR, NULL, "", "name"},
 	    {ROLE_AUDITOR, NULL, " padded", "name"},

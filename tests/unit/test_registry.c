@@ -438,6 +438,13 @@ static void test_recipients(void **state)
 	} bad[] = {
 	    {{.id = "-x", .name = "n"}, NULL, NULL, "id"},
 	    {{.id = "a b", .name = "n"}, NULL, NULL, "id"},
+	    /* Upper case could be registered once but never receive a delivery. */
+	    {{.id = "UM.Upper", .name = "n"}, NULL, NULL, "id"},
+	    {{.id = "a234567890123456789012345678901234567890123456789012345678901234",
+	      .name = "n"},
+	     NULL,
+	     NULL,
+	     "id"},
 	    {{.id = "ok", .name = ""}, NULL, NULL, "name"},
 	    {{.id = "ok", .name = "n"}, "ftp://x", "0123456789abcdef", "webhook_url"},
 	    {{.id = "ok", .name = "n"}, "https://x", NULL, "webhook_secret"},
@@ -451,6 +458,9 @@ static void test_recipients(void **state)
 		assert_int_equal(e.kind, ERR_INVALID);
 		assert_string_equal(e.field, bad[i].field);
 	}
+	/* The SQL CHECK is the same rule, whoever writes the row. */
+	refused_sql(f->db, "INSERT INTO recipients (id, name, created_by) "
+	                   "VALUES ('UM.Upper', 'n', 'test')");
 	err_clear(&e);
 	assert_null(registry_recipient_get(f->db, "nobody", &e));
 	assert_int_equal(e.kind, ERR_NOT_FOUND);

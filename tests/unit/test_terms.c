@@ -577,6 +577,73 @@ static void test_json_errors(void **state)
 	}
 }
 
+/* The one recipient-id rule and the one reference parser every module uses. */
+static void test_ids_and_references(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *id;
+		bool ok;
+	} ids[] = {
+	    {"maastricht-sbe", true},
+	    {"a", true},
+	    {"0lab", true},
+	    {"a.b_c-d", true},
+	    {"UM.Upper", false},
+	    {"Upper", false},
+	    {"-x", false},
+	    {".x", false},
+	    {"_x", false},
+	    {"a b", false},
+	    {"", false},
+	    {"a/b", false},
+	    {"caf\xc3\xa9", false},
+	};
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (terms_id_valid(ids[i].id) != ids[i].ok)
+			fail_msg("id case %zu: wanted %d", i, ids[i].ok);
+	assert_false(terms_id_valid(NULL));
+	char id[TERMS_ID_MAX + 2];
+	memset(id, 'a', TERMS_ID_MAX);
+	id[TERMS_ID_MAX] = '\0';
+	assert_true(terms_id_valid(id));
+	id[TERMS_ID_MAX] = 'a';
+	id[TERMS_ID_MAX + 1] = '\0';
+	assert_false(terms_id_valid(id));
+
+	static const struct {
+		const char *in, *out;
+	} refs[] = {
+	    {"21/128", "21/128"}, {"21-128", "21/128"},
+	    {"2021-1", "2021/1"}, {"1234/123456", "1234/123456"},
+	    {"21", NULL},         {"21/", NULL},
+	    {"/128", NULL},       {"21/12a", NULL},
+	    {"21/1/2", NULL},     {"21-128-1", NULL},
+	    {"", NULL},           {"12345/1", NULL},
+	    {"1/1234567", NULL},  {" 21/128", NULL},
+	    {"21_128", NULL},
+	};
+	for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+		char out[TERMS_REFERENCE_SIZE];
+		struct err e = {0};
+		bool ok = terms_reference_parse(refs[i].in, "deliberation", out, &e);
+		if (refs[i].out == NULL) {
+			if (ok)
+				fail_msg("reference case %zu parsed", i);
+			assert_int_equal(e.kind, ERR_INVALID);
+			assert_string_equal(e.field, "deliberation");
+		} else {
+			if (!ok)
+				fail_msg("reference case %zu: %s", i, e.message);
+			assert_string_equal(out, refs[i].out);
+		}
+	}
+	struct err e = {0};
+	char out[TERMS_REFERENCE_SIZE];
+	assert_false(terms_reference_parse(NULL, "reference", out, &e));
+	assert_string_equal(e.field, "reference");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -584,7 +651,7 @@ int main(void)
 	    cmocka_unit_test(test_bounds),          cmocka_unit_test(test_dates),
 	    cmocka_unit_test(test_types),           cmocka_unit_test(test_shipped),
 	    cmocka_unit_test(test_json_round_trip), cmocka_unit_test(test_json_version_canonical),
-	    cmocka_unit_test(test_json_errors),
+	    cmocka_unit_test(test_json_errors),     cmocka_unit_test(test_ids_and_references),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
