@@ -8,7 +8,6 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "cli_util.h"
 #include "config.h"
 #include "credential.h"
 #include "db.h"
@@ -47,22 +47,6 @@ static PGconn *connect_or_say(const char *cmd, const struct config *c)
 	if (db == NULL)
 		fprintf(stderr, "deliberd %s: %s\n", cmd, e.message);
 	return db;
-}
-
-/* "cli:<unix user>", reduced to printable ASCII for the audit trail. */
-static void cli_actor(char *out, size_t size)
-{
-	struct passwd *pw = getpwuid(geteuid());
-	char user[64];
-
-	if (pw != NULL && pw->pw_name != NULL)
-		snprintf(user, sizeof(user), "%s", pw->pw_name);
-	else
-		snprintf(user, sizeof(user), "uid%u", (unsigned)geteuid());
-	for (char *p = user; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
-			*p = '?';
-	snprintf(out, size, "cli:%s", user);
 }
 
 static bool parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -188,11 +172,11 @@ static int credential_add_cmd(const struct config *c, const char *role_s, const 
 	PGconn *db = connect_or_say("credential", c);
 	if (db == NULL)
 		return CLI_ERROR;
-	char actor[80], token[CREDENTIAL_TOKEN_LEN + 1];
+	char actor[CLI_UTIL_ACTOR_SIZE], token[CREDENTIAL_TOKEN_LEN + 1];
 	struct err e = {0};
 	int64_t id = 0;
 	int rc = CLI_ERROR;
-	cli_actor(actor, sizeof(actor));
+	cli_util_actor(actor, sizeof(actor));
 	if (credential_add(db, actor, role, recipient, name, token, &id, &e)) {
 		printf("%s\n", token);
 		fflush(stdout);
@@ -224,9 +208,9 @@ static int credential_revoke_cmd(const struct config *c, const char *id_s, const
 	PGconn *db = connect_or_say("credential", c);
 	if (db == NULL)
 		return CLI_ERROR;
-	char actor[80];
+	char actor[CLI_UTIL_ACTOR_SIZE];
 	struct err e = {0};
-	cli_actor(actor, sizeof(actor));
+	cli_util_actor(actor, sizeof(actor));
 	bool ok = name != NULL ? credential_revoke_name(db, actor, name, &id, &e)
 	                       : credential_revoke(db, actor, id, &e);
 	if (ok)

@@ -4,13 +4,13 @@
  * (bad arguments, unreadable or refused file, no database); `terms` exits 1 when no
  * version was in force on the date.
  */
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_util.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -88,16 +88,6 @@ static bool parse_args(int argc, char **argv, const char *cmd, const char *allow
 			o->format = val;
 	}
 	return true;
-}
-
-/* The audit actor of a command-line change: "cli:<unix user>". */
-static void cli_actor(char out[96])
-{
-	const struct passwd *pw = getpwuid(geteuid());
-	if (pw != NULL && pw->pw_name != NULL)
-		snprintf(out, 96, "cli:%s", pw->pw_name);
-	else
-		snprintf(out, 96, "cli:uid-%u", (unsigned)geteuid());
 }
 
 /* Loads the configuration (or the defaults) and connects. */
@@ -190,8 +180,8 @@ int cli_import(int argc, char **argv)
 	PGconn *db = cli_connect("import", o.config, &cfg);
 	if (db == NULL)
 		return CLI_ERROR;
-	char actor[96];
-	cli_actor(actor);
+	char actor[CLI_UTIL_ACTOR_SIZE];
+	cli_util_actor(actor, sizeof(actor));
 	int rc = CLI_OK;
 	for (size_t i = 0; i < o.nargs; i++)
 		if (!import_one(db, o.args[i], actor))

@@ -5,13 +5,13 @@
  * governance receives escalations.
  */
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_util.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -34,20 +34,6 @@ static const char retention_usage[] =
     "         the HMAC key, 16 to 1024 bytes, one line).\n"
     "\n"
     "exit status: 0 done, 2 could not (bad arguments, no database)\n";
-
-static void cli_actor(char *out, size_t size)
-{
-	struct passwd *pw = getpwuid(geteuid());
-	char user[64];
-	if (pw != NULL && pw->pw_name != NULL)
-		snprintf(user, sizeof(user), "%s", pw->pw_name);
-	else
-		snprintf(user, sizeof(user), "uid%u", (unsigned)geteuid());
-	for (char *p = user; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
-			*p = '?';
-	snprintf(out, size, "cli:%s", user);
-}
 
 static PGconn *open_db(const struct config *c)
 {
@@ -180,8 +166,8 @@ static int retention_run(int argc, char **argv)
 		config_unref(c);
 		return CLI_ERROR;
 	}
-	char actor[96];
-	cli_actor(actor, sizeof(actor));
+	char actor[CLI_UTIL_ACTOR_SIZE];
+	cli_util_actor(actor, sizeof(actor));
 	json_t *report = NULL;
 	bool ok = retention_round(db, c, now, actor, dry, true, &report, &e);
 	if (!ok) {
@@ -262,8 +248,8 @@ static int retention_webhook(int argc, char **argv)
 	}
 	log_setup(LOG_LEVEL_WARN, LOG_FORMAT_TEXT);
 	PGconn *db = open_db(c);
-	char actor[96];
-	cli_actor(actor, sizeof(actor));
+	char actor[CLI_UTIL_ACTOR_SIZE];
+	cli_util_actor(actor, sizeof(actor));
 	bool ok = db != NULL && retention_set_governance_webhook(db, url, secret, actor, &e);
 	if (db != NULL && !ok)
 		fprintf(stderr, "deliberd retention webhook: %s\n", e.message);
