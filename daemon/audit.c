@@ -200,6 +200,23 @@ static bool verify_row(const PGresult *r, int i, int64_t expect_seq, const char 
 	return true;
 }
 
+bool audit_append_object(PGconn *conn, const char *actor, const char *action, const char *kind,
+                         int64_t id, json_t *details, struct err *e)
+{
+	if (details == NULL) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return false;
+	}
+	char object[AUDIT_NAME_MAX + 1];
+	int n = snprintf(object, sizeof(object), "%s:%" PRId64, kind, id);
+	bool ok = n > 0 && (size_t)n < sizeof(object);
+	if (!ok)
+		err_set(e, ERR_INTERNAL, "audit object name too long");
+	ok = ok && audit_append(conn, actor, action, object, details, e);
+	json_decref(details);
+	return ok;
+}
+
 bool audit_verify(PGconn *conn, int64_t *checked, int64_t *bad_seq, struct err *e)
 {
 	char prev[65];

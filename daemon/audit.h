@@ -19,6 +19,13 @@
 bool audit_append(PGconn *conn, const char *actor, const char *action, const char *object,
                   json_t *details, struct err *e) __attribute__((warn_unused_result));
 
+/* audit_append for an event about object "<kind>:<id>" (credential:7,
+ * destruction_order:12); details is stolen, and NULL (a failed json_pack) is an
+ * out-of-memory error, so callers can pass json_pack(...) directly. */
+bool audit_append_object(PGconn *conn, const char *actor, const char *action, const char *kind,
+                         int64_t id, json_t *details, struct err *e)
+    __attribute__((warn_unused_result));
+
 /* Walks the chain; on a broken link returns false and sets *bad_seq to it. */
 bool audit_verify(PGconn *conn, int64_t *checked, int64_t *bad_seq, struct err *e)
     __attribute__((warn_unused_result));

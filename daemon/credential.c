@@ -125,18 +125,6 @@ static bool valid_name(const char *s)
 	return true;
 }
 
-static bool audit_credential(PGconn *db, const char *actor, const char *action, int64_t id,
-                             json_t *details, struct err *e)
-{
-	char object[48];
-	snprintf(object, sizeof(object), "credential:%" PRId64, id);
-	bool ok = details != NULL && audit_append(db, actor, action, object, details, e);
-	if (details == NULL)
-		err_set(e, ERR_INTERNAL, "out of memory");
-	json_decref(details);
-	return ok;
-}
-
 bool credential_add(PGconn *db, const char *actor, enum role role, const char *recipient,
                     const char *name, char token_out[CREDENTIAL_TOKEN_LEN + 1], int64_t *id_out,
                     struct err *e)
@@ -181,7 +169,8 @@ bool credential_add(PGconn *db, const char *actor, enum role role, const char *r
 	}
 	json_t *details =
 	    json_pack("{s:s,s:s,s:s?}", "name", name, "role", role_name, "recipient", recipient);
-	if (!audit_credential(db, actor, "credential.add", id, details, e) || !db_commit(db, e))
+	if (!audit_append_object(db, actor, "credential.add", "credential", id, details, e) ||
+	    !db_commit(db, e))
 		goto fail_tx;
 	if (id_out != NULL)
 		*id_out = id;
@@ -212,7 +201,8 @@ bool credential_revoke(PGconn *db, const char *actor, int64_t id, struct err *e)
 	}
 	json_t *details = json_pack("{s:s}", "name", name);
 	if (!store_credentials_revoke(db, id, actor, e) ||
-	    !audit_credential(db, actor, "credential.revoke", id, details, e) || !db_commit(db, e))
+	    !audit_append_object(db, actor, "credential.revoke", "credential", id, details, e) ||
+	    !db_commit(db, e))
 		goto fail;
 	return true;
 fail:

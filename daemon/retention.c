@@ -76,18 +76,6 @@ static bool end_txn(PGconn *db, bool ok, struct err *e)
 	return db_commit(db, e);
 }
 
-static bool audit_order(PGconn *db, const char *actor, const char *action, int64_t id,
-                        json_t *details, struct err *e)
-{
-	char object[48];
-	snprintf(object, sizeof(object), "destruction_order:%" PRId64, id);
-	bool ok = details != NULL && audit_append(db, actor, action, object, details, e);
-	if (details == NULL)
-		err_set(e, ERR_INTERNAL, "out of memory");
-	json_decref(details);
-	return ok;
-}
-
 /* Announces an event about an order; payload is stolen. */
 static bool notify(PGconn *db, const char *audience, const char *recipient, const char *event,
                    int64_t order_id, json_t *payload, struct err *e)
@@ -134,7 +122,8 @@ static bool order_create(PGconn *db, const struct store_order_new *o, json_t *id
 	if (details != NULL && o->note != NULL && o->note[0] != '\0')
 		json_object_set_new(details, "note", json_string(o->note));
 	json_t *payload = json_deep_copy(details);
-	if (!audit_order(db, o->ordered_by, "destruction.ordered", *id, details, e)) {
+	if (!audit_append_object(db, o->ordered_by, "destruction.ordered", "destruction_order", *id,
+	                         details, e)) {
 		json_decref(payload);
 		return false;
 	}
@@ -181,13 +170,13 @@ static bool step_cancellations(PGconn *db, const char *now, const char *actor, b
 		bool step =
 		    in_txn(db, e) && store_retention_cancel(db, id, now, reason, &changed, e);
 		if (step && changed)
-			step = audit_order(db, actor, "destruction.cancelled", id,
-			                   json_pack("{s:s,s:s,s:s,s:s}", "deliberation",
-			                             jstr(p, "deliberation"), "recipient",
-			                             jstr(p, "recipient"), "reason", reason,
-			                             "new_retention_until",
-			                             jstr(p, "new_retention_until")),
-			                   e) &&
+			step = audit_append_object(
+			           db, actor, "destruction.cancelled", "destruction_order", id,
+			           json_pack("{s:s,s:s,s:s,s:s}", "deliberation",
+			                     jstr(p, "deliberation"), "recipient",
+			                     jstr(p, "recipient"), "reason", reason,
+			                     "new_retention_until", jstr(p, "new_retention_until")),
+			           e) &&
 			       notify(db, "recipient", jstr(p, "recipient"),
 			              "destruction.cancelled", id,
 			              json_pack("{s:s,s:s,s:s}", "deliberation",
@@ -295,12 +284,13 @@ static bool step_escalations(PGconn *db, const struct config *c, const char *now
 		bool changed = false;
 		bool step = in_txn(db, e) && store_retention_escalate(db, id, now, &changed, e);
 		if (step && changed)
-			step = audit_order(db, actor, "destruction.escalated", id,
-			                   json_deep_copy(item), e) &&
-			       notify(db, "governance", NULL, "destruction.escalated", id,
-			              json_deep_copy(item), e) &&
-			       notify(db, "recipient", jstr(p, "recipient"), "destruction.overdue",
-			              id, json_deep_copy(item), e);
+			step =
+			    audit_append_object(db, actor, "destruction.escalated",
+			                        "destruction_order", id, json_deep_copy(item), e) &&
+			    notify(db, "governance", NULL, "destruction.escalated", id,
+			           json_deep_copy(item), e) &&
+			    notify(db, "recipient", jstr(p, "recipient"), "destruction.overdue", id,
+			           json_deep_copy(item), e);
 		if (!end_txn(db, step, e)) {
 			json_decref(item);
 			if (item_failed("escalation", e))
@@ -344,12 +334,8 @@ static bool remind(PGconn *db, const struct store_reminder_new *r, const char *a
 	*sent = false;
 	bool step = in_txn(db, e) && store_retention_insert_reminder(db, r, &rid, e);
 	if (step && rid > 0) {
-		char object[48];
-		snprintf(object, sizeof(object), "destruction_reminder:%" PRId64, rid);
-		json_t *details = json_deep_copy(item);
-		step = details != NULL &&
-		       audit_append(db, actor, "destruction.reminded", object, details, e);
-		json_decref(details);
+		step = audit_append_object(db, actor, "destruction.reminded",
+		                           "destruction_reminder", rid, json_deep_copy(item), e);
 		json_t *payload = json_deep_copy(item);
 		if (step && payload != NULL)
 			step = outbox_enqueue(db, "recipient", r->recipient, "destruction.reminder",
@@ -358,6 +344,28 @@ static bool remind(PGconn *db, const struct store_reminder_new *r, const char *a
 		*sent = step;
 	}
 	return end_txn(db, step, e);
+}
+
+/* One planned reminder: recorded and sent unless dry, and listed in out when it was
+ * (or would be) sent; item is stolen.  False ends the round (e set); a conflict
+ * only skips the reminder. */
+static bool remind_item(PGconn *db, const struct store_reminder_new *r, const char *actor, bool dry,
+                        json_t *item, json_t *out, struct err *e)
+{
+	if (item == NULL) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return false;
+	}
+	bool sent = false;
+	if (!dry && !remind(db, r, actor, item, &sent, e)) {
+		json_decref(item);
+		return item_failed("reminder", e);
+	}
+	if (dry || sent)
+		json_array_append_new(out, item);
+	else
+		json_decref(item);
+	return true;
 }
 
 static bool step_reminders(PGconn *db, const struct config *c, const char *now, const char *actor,
@@ -393,18 +401,10 @@ static bool step_reminders(PGconn *db, const struct config *c, const char *now, 
 		    "{s:s,s:s,s:s,s:s,s:i,s:i,s:O}", "kind", r.kind, "deliberation", r.deliberation,
 		    "recipient", r.recipient, "retention_until", r.retention_until, "days", t,
 		    "days_left", r.days_left, "deliveries", json_object_get(p, "deliveries"));
-		bool sent = false;
-		if (!dry && !remind(db, &r, actor, item, &sent, e)) {
-			json_decref(item);
-			if (item_failed("reminder", e))
-				continue;
+		if (!remind_item(db, &r, actor, dry, item, out, e)) {
 			ok = false;
 			break;
 		}
-		if (dry || sent)
-			json_array_append_new(out, item);
-		else
-			json_decref(item);
 	}
 	json_array_foreach(after, i, p)
 	{
@@ -428,18 +428,10 @@ static bool step_reminders(PGconn *db, const struct config *c, const char *now, 
 		                         "deliberation", r.deliberation, "recipient", r.recipient,
 		                         "order", (json_int_t)r.order_id, "due_at",
 		                         jstr(p, "due_at"), "days", t, "days_left", r.days_left);
-		bool sent = false;
-		if (!dry && !remind(db, &r, actor, item, &sent, e)) {
-			json_decref(item);
-			if (item_failed("reminder", e))
-				continue;
+		if (!remind_item(db, &r, actor, dry, item, out, e)) {
 			ok = false;
 			break;
 		}
-		if (dry || sent)
-			json_array_append_new(out, item);
-		else
-			json_decref(item);
 	}
 	if (ok && !dry)
 		for (i = 0; i < json_array_size(out); i++)

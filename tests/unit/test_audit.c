@@ -204,6 +204,29 @@ static void test_bad_input(void **state)
 	verify_expect(f->db, true, 0, 0);
 }
 
+/* audit_append_object names the object "<kind>:<id>", steals the details and
+ * treats NULL details (a failed json_pack) as out of memory. */
+static void test_append_object(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = {0};
+	assert_true(db_begin(f->db, &e));
+	assert_true(audit_append_object(f->db, "cli:test", "credential.add", "credential", 42,
+	                                json_pack("{s:s}", "role", "auditor"), &e));
+	assert_false(
+	    audit_append_object(f->db, "cli:test", "credential.add", "credential", 43, NULL, &e));
+	assert_int_equal(e.kind, ERR_INTERNAL);
+	assert_true(db_commit(f->db, &e));
+	json_t *page = audit_list(f->db, 0, 10, &e);
+	assert_non_null(page);
+	assert_int_equal(json_array_size(page), 1);
+	json_t *ev = json_array_get(page, 0);
+	assert_string_equal(json_string_value(json_object_get(ev, "object")), "credential:42");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(ev, "details"), "role")), "auditor");
+	json_decref(page);
+}
+
 /* Tampering by hand in SQL (as a superuser, whom the trigger lets through). */
 static void test_tamper(void **state)
 {
@@ -319,6 +342,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_append_verify_list, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rollback_leaves_no_gap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_append_object, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tamper, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_append_only_for_application, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_appenders, setup, teardown),
