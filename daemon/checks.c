@@ -41,41 +41,6 @@
 #define CHECKS_HASH_BATCH 20000 /* persons per statement: 1.3 MB of parameter */
 #define CHECKS_FINGERPRINT_LABEL "deliberd person key fingerprint v1"
 
-bool checks_id_valid(const char *s)
-{
-	if (s == NULL || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
-		return false;
-	size_t n = 0;
-	for (; s[n] != '\0'; n++) {
-		char ch = s[n];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' ||
-		      ch == '_' || ch == '-'))
-			return false;
-	}
-	return n <= 64;
-}
-
-bool checks_reference_parse(const char *in, const char *field, char out[16], struct err *e)
-{
-	size_t a = 0, b = 0;
-	const char *s = in;
-	if (s != NULL) {
-		while (s[a] >= '0' && s[a] <= '9')
-			a++;
-		if (s[a] == '/' || s[a] == '-')
-			while (s[a + 1 + b] >= '0' && s[a + 1 + b] <= '9')
-				b++;
-	}
-	if (s == NULL || a < 1 || a > 4 || b < 1 || b > 6 || s[a + 1 + b] != '\0') {
-		err_set_field(e, ERR_INVALID, field,
-		              "%s must be a deliberation reference such as 21/128 or 21-128",
-		              field);
-		return false;
-	}
-	snprintf(out, 16, "%.*s/%s", (int)a, s, s + a + 1);
-	return true;
-}
-
 /* ---- the person key ---------------------------------------------------- */
 
 /* Creates the key file atomically (a full temporary file linked into place), so
@@ -405,12 +370,12 @@ fail:
 /* The one place the parameters of a check are validated, whatever the face. */
 static bool checks_request_valid(const struct checks_request *rq, struct err *e)
 {
-	if (rq->recipient == NULL || !checks_id_valid(rq->recipient)) {
+	if (rq->recipient == NULL || !terms_id_valid(rq->recipient)) {
 		err_set_field(e, ERR_INVALID, "recipient",
 		              "recipient is required: a recipient id such as maastricht-sbe");
 		return false;
 	}
-	if (rq->group == NULL || !checks_id_valid(rq->group)) {
+	if (rq->group == NULL || !terms_id_valid(rq->group)) {
 		err_set_field(e, ERR_INVALID, "group",
 		              "group is required: a group code such as naric");
 		return false;
@@ -419,7 +384,7 @@ static bool checks_request_valid(const struct checks_request *rq, struct err *e)
 		err_set_field(e, ERR_INVALID, "phase", "phase is required: a number from 1 to 99");
 		return false;
 	}
-	if (rq->destination != NULL && !checks_id_valid(rq->destination)) {
+	if (rq->destination != NULL && !terms_id_valid(rq->destination)) {
 		err_set_field(e, ERR_INVALID, "destination",
 		              "destination must be a destination code such as recipient_premises");
 		return false;
@@ -434,8 +399,8 @@ static bool checks_request_valid(const struct checks_request *rq, struct err *e)
 json_t *checks_run(PGconn *db, const struct config *c, const struct checks_request *given,
                    checks_next_fn next, void *arg, struct err *e)
 {
-	char ref[16];
-	if (!checks_reference_parse(given->deliberation, "deliberation", ref, e) ||
+	char ref[TERMS_REFERENCE_SIZE];
+	if (!terms_reference_parse(given->deliberation, "deliberation", ref, e) ||
 	    !checks_request_valid(given, e))
 		return NULL;
 	/* From here on the reference in its one recorded form, 21/128. */

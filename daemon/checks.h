@@ -24,7 +24,7 @@
 typedef bool (*checks_next_fn)(void *arg, const char **buf, size_t *len, struct err *e);
 
 struct checks_request {
-	const char *deliberation; /* "21/128" or "21-128" (see checks_reference_parse) */
+	const char *deliberation; /* "21/128" or "21-128" (see terms_reference_parse) */
 	const char *recipient;
 	const char *group;
 	int phase;
@@ -60,12 +60,6 @@ bool checks_read_bounded(int fd, char *buf, size_t size, uint64_t *left, size_t 
  * (ERR_INVALID for a refused name or disabled staging, ERR_NOT_FOUND). */
 int checks_open_staged(const struct config *c, const char *name, struct err *e)
     __attribute__((warn_unused_result));
-
-/* "21/128" or "21-128" -> "21/128" in out; false (ERR_INVALID, field) otherwise. */
-bool checks_reference_parse(const char *in, const char *field, char out[16], struct err *e)
-    __attribute__((warn_unused_result));
-/* Recipient, group, destination ids: [a-z0-9][a-z0-9._-]{0,63}. */
-bool checks_id_valid(const char *s);
 
 /* Marks a passed delivery as shipped (audited).  ERR_NOT_FOUND, or ERR_CONFLICT
  * when the check failed or the delivery was already shipped. */

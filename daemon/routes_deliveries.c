@@ -9,6 +9,7 @@
 
 #include "checks.h"
 #include "route.h"
+#include "terms.h"
 
 #define ROUTES_DELIVERIES_LIMIT_DEFAULT 100
 #define ROUTES_DELIVERIES_LIMIT_MAX 1000
@@ -62,12 +63,12 @@ static void routes_deliveries_get(struct http_ctx *ctx, struct err *e)
 static void routes_deliveries_list(struct http_ctx *ctx, struct err *e)
 {
 	struct checks_filter f = {.limit = ROUTES_DELIVERIES_LIMIT_DEFAULT};
-	char ref[16];
+	char ref[TERMS_REFERENCE_SIZE];
 	const char *own = routes_deliveries_own(ctx);
 	const char *v;
 
 	f.recipient = http_query(ctx, "recipient");
-	if (f.recipient != NULL && !checks_id_valid(f.recipient)) {
+	if (f.recipient != NULL && !terms_id_valid(f.recipient)) {
 		err_set_field(e, ERR_INVALID, "recipient", "recipient must be a recipient id");
 		return;
 	}
@@ -80,7 +81,7 @@ static void routes_deliveries_list(struct http_ctx *ctx, struct err *e)
 		f.recipient = own;
 	}
 	if ((v = http_query(ctx, "deliberation")) != NULL) {
-		if (!checks_reference_parse(v, "deliberation", ref, e))
+		if (!terms_reference_parse(v, "deliberation", ref, e))
 			return;
 		f.deliberation = ref;
 	}

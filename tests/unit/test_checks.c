@@ -1,7 +1,7 @@
 /*
- * test_checks: the input checks of the check service that need no database:
- * deliberation references (21/128, 21-128), recipient/group/destination ids, and
- * checks_open_staged, which must never open anything outside the staging
+ * test_checks: the input checks of the check service that need no database
+ * (references and ids are terms_reference_parse and terms_id_valid, tested in
+ * test_terms): checks_open_staged, which must never open anything outside the staging
  * directory (traversal, absolute paths, symlinks in or out, directories, FIFOs),
  * and checks_read_bounded, which never reads a staged file past its size at open.
  */
@@ -19,58 +19,6 @@
 
 #include "checks.h"
 #include "config.h"
-
-static void test_reference_parse(void **state)
-{
-	(void)state;
-	static const struct {
-		const char *in;
-		const char *out; /* NULL: refused */
-	} cases[] = {
-	    {"21/128", "21/128"}, {"21-128", "21/128"}, {"9999/123456", "9999/123456"},
-	    {"1-1", "1/1"},       {"21_128", NULL},     {"21/", NULL},
-	    {"/128", NULL},       {"21/128/3", NULL},   {"21-128-3", NULL},
-	    {"12345/1", NULL},    {"1/1234567", NULL},  {"", NULL},
-	    {"21/12a", NULL},     {" 21/128", NULL},    {"21/128 ", NULL},
-	    {"-21-128", NULL},
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char out[16] = "";
-		struct err e = {0};
-		bool ok = checks_reference_parse(cases[i].in, "deliberation", out, &e);
-		if (cases[i].out != NULL) {
-			assert_true(ok);
-			assert_string_equal(out, cases[i].out);
-		} else {
-			assert_false(ok);
-			assert_int_equal(e.kind, ERR_INVALID);
-			assert_string_equal(e.field, "deliberation");
-		}
-	}
-	struct err e = {0};
-	char out[16];
-	assert_false(checks_reference_parse(NULL, "deliberation", out, &e));
-}
-
-static void test_id_valid(void **state)
-{
-	(void)state;
-	static const char *good[] = {"maastricht-sbe",    "naric", "flemish_diploma", "a", "0x.y",
-	                             "recipient_premises"};
-	static const char *bad[] = {"",    "Naric", "-a",  ".a", "a/b",
-	                            "a b", "../x",  "a\n", "é",  NULL};
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		assert_true(checks_id_valid(good[i]));
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_false(checks_id_valid(bad[i]));
-	char longest[65], too_long[66];
-	memset(longest, 'a', 64);
-	longest[64] = '\0';
-	memset(too_long, 'a', 65);
-	too_long[65] = '\0';
-	assert_true(checks_id_valid(longest));
-	assert_false(checks_id_valid(too_long));
-}
 
 struct staging {
 	char root[128]; /* a temporary directory */
@@ -273,8 +221,6 @@ static void test_read_bounded(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_reference_parse),
-	    cmocka_unit_test(test_id_valid),
 	    cmocka_unit_test_setup_teardown(test_open_staged, staging_setup, staging_teardown),
 	    cmocka_unit_test(test_staging_disabled),
 	    cmocka_unit_test(test_read_bounded),
