@@ -1255,9 +1255,14 @@ void extract_report_free(struct extract_report *r)
 	r->nerrors = 0;
 }
 
-static bool error_before(const struct extract_error *a, uint64_t line, uint32_t field)
+/* File order: check-level errors (line 0) first, in the contract's table order
+ * (the rule enum's), then by line, then by field; equal keys keep their order. */
+static bool error_before(const struct extract_error *a, enum extract_rule rule, uint64_t line,
+                         uint32_t field)
 {
-	return a->line < line || (a->line == line && a->field <= field);
+	if (a->line != line)
+		return a->line < line;
+	return line == 0 ? a->rule <= rule : a->field <= field;
 }
 
 void extract_report_add(struct extract_report *r, enum extract_rule rule, uint64_t line,
@@ -1268,8 +1273,10 @@ void extract_report_add(struct extract_report *r, enum extract_rule rule, uint64
 	r->error_counts[rule]++;
 	r->passed = false;
 	size_t max = r->max_errors ? r->max_errors : 100;
+	if (r->nerrors > max) /* never made so: keep the invariant nerrors <= max */
+		r->nerrors = max;
 	size_t at = r->nerrors;
-	while (at > 0 && !error_before(&r->errors[at - 1], line, field))
+	while (at > 0 && !error_before(&r->errors[at - 1], rule, line, field))
 		at--;
 	if (at >= max)
 		return;

@@ -765,6 +765,75 @@ static void test_max_errors(void **state)
 	free(buf);
 }
 
+static bool json_truncated(const struct extract_report *r)
+{
+	struct extract_params p = tt_params();
+	json_t *j = report_to_json(r, &p);
+	assert_non_null(j);
+	bool t = json_is_true(json_object_get(j, "errors_truncated"));
+	json_decref(j);
+	return t;
+}
+
+/* The checks service adds the cross-delivery sample_cap at line 0: check-level
+ * errors stay first (in the contract's table order), then lines and fields;
+ * a full list drops its last example, counts stay exact. */
+static void test_report_add_order(void **state)
+{
+	(void)state;
+	struct extract_params p = tt_params();
+	p.recipient = "someone-else"; /* not_authorised at line 0 */
+	p.max_errors = 3;
+	const char *csv = HDR "1,2020Q9,F\n2,2020Q9,F\n3,2020Q9,F\n";
+	struct extract_report r;
+	run(&p, csv, strlen(csv), &r);
+	assert_int_equal(r.nerrors, 3);
+	assert_true(json_truncated(&r));
+	extract_report_add(&r, RULE_SAMPLE_CAP, 0, 0, "person_id");
+	assert_int_equal(r.error_counts[RULE_SAMPLE_CAP], 1);
+	assert_int_equal(r.nerrors, 3);
+	assert_int_equal(r.errors[0].rule, RULE_SAMPLE_CAP); /* table order at line 0 */
+	assert_int_equal(r.errors[1].rule, RULE_NOT_AUTHORISED);
+	assert_int_equal(r.errors[2].rule, RULE_OUT_OF_RANGE);
+	assert_int_equal(r.errors[2].line, 2);
+	assert_true(json_truncated(&r));
+	/* sorts after the last kept example: counted, not shown */
+	extract_report_add(&r, RULE_TYPE, 9, 1, "person_id");
+	assert_int_equal(r.error_counts[RULE_TYPE], 1);
+	assert_int_equal(r.errors[2].line, 2);
+	/* same line, earlier field: displaces the last kept one */
+	extract_report_add(&r, RULE_TYPE, 2, 1, "person_id");
+	assert_int_equal(r.errors[2].rule, RULE_TYPE);
+	assert_int_equal(r.errors[2].field, 1);
+	assert_int_equal(r.error_counts[RULE_TYPE], 2);
+	assert_int_equal(r.error_counts[RULE_OUT_OF_RANGE], 3);
+	extract_report_free(&r);
+
+	/* not full: the list grows, in order, and is not truncated */
+	p = tt_params();
+	p.max_errors = 5;
+	run(&p, csv, strlen(csv), &r);
+	assert_false(json_truncated(&r));
+	extract_report_add(&r, RULE_SAMPLE_CAP, 0, 0, "person_id");
+	assert_int_equal(r.nerrors, 4);
+	assert_int_equal(r.errors[0].rule, RULE_SAMPLE_CAP);
+	for (size_t i = 1; i < 4; i++)
+		assert_int_equal(r.errors[i].line, i + 1);
+	assert_false(json_truncated(&r));
+	extract_report_add(&r, RULE_SAMPLE_CAP, 3, 1, "person_id");
+	extract_report_add(&r, RULE_SAMPLE_CAP, 4, 1, "person_id");
+	assert_int_equal(r.nerrors, 5);
+	assert_int_equal(r.errors[2].line, 3);
+	assert_int_equal(r.errors[2].rule, RULE_SAMPLE_CAP);
+	assert_int_equal(r.errors[3].line, 3);
+	assert_int_equal(r.errors[3].rule, RULE_OUT_OF_RANGE);
+	assert_int_equal(r.errors[4].line, 4); /* displaced line 4's out_of_range */
+	assert_int_equal(r.errors[4].rule, RULE_SAMPLE_CAP);
+	assert_true(json_truncated(&r));
+	assert_int_equal(r.error_counts[RULE_SAMPLE_CAP], 3);
+	extract_report_free(&r);
+}
+
 /* ---- chunk independence --------------------------------------------------- */
 
 static const char *const split_docs[] = {
@@ -1104,6 +1173,7 @@ int main(void)
 	    cmocka_unit_test(test_duplicate_unknown),
 	    cmocka_unit_test(test_sha256_and_bytes),
 	    cmocka_unit_test(test_max_errors),
+	    cmocka_unit_test(test_report_add_order),
 	    cmocka_unit_test(test_splits),
 	    cmocka_unit_test(test_threads),
 	    cmocka_unit_test(test_no_values_in_reports),
