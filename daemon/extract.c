@@ -374,6 +374,33 @@ static inline bool has_high(const char *s, size_t len)
 	return false;
 }
 
+/* A C0 control other than TAB, LF and CR, or DEL (text cells reject them).  A
+ * word at a time: bytes below 0x20 or equal to 0x7F flag the word (exact as a
+ * yes/no), then the flagged word's bytes are looked at. */
+static inline bool has_control(const char *s, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		uint64_t del = w ^ (0x7f * ones);
+		if (!(((w - 0x20 * ones) & ~w & highs) | ((del - ones) & ~del & highs)))
+			continue;
+		for (size_t j = i; j < i + 8; j++) {
+			unsigned char c = (unsigned char)s[j];
+			if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+				return true;
+		}
+	}
+	for (; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+			return true;
+	}
+	return false;
+}
+
 /* The number in an int or decimal cell already checked for shape. */
 static double parse_number(const char *s, size_t len)
 {
@@ -598,6 +625,8 @@ static inline void check_cell(struct extract_validator *v, struct column *c, con
 		rule = raw_number(s, len) ? RULE_UNCLASSED_AMOUNT : RULE_NOT_IN_CODE_LIST;
 		goto fail;
 	case K_TEXT:
+		if (has_control(s, len))
+			goto type;
 		if (len > vi->max_len) {
 			if (!high || !has_high(s, len) ||
 			    !utf8_valid((const unsigned char *)s, len, &cps))

@@ -721,6 +721,63 @@ static void test_duplicate_unknown(void **state)
 	extract_report_free(&r);
 }
 
+/* C0 controls (but TAB, LF, CR) and DEL make a text cell a type error. */
+static void test_text_controls(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *cell; /* holds a NUL: length given */
+		size_t len;
+		int rule;
+	} cases[] = {
+	    {"ab", 2, PASS},
+	    {"a\tb", 3, PASS},
+	    {"a\rb", 3, PASS},
+	    {"\"a\nb\"", 5, PASS},
+	    {"caf\xc3\xa9", 5, PASS},
+	    {"a\0b", 3, RULE_TYPE},
+	    {"\x01", 1, RULE_TYPE},
+	    {"a\x08", 2, RULE_TYPE},
+	    {"a\x0b", 2, RULE_TYPE},
+	    {"a\x0c", 2, RULE_TYPE},
+	    {"a\x0e", 2, RULE_TYPE},
+	    {"abcdefghijklmnop\x1f", 17, RULE_TYPE},
+	    {"abc\x02"
+	     "defghij",
+	     11, RULE_TYPE},
+	    {"abcdefgh\tijklmno", 16, PASS},
+	    {"a\x7f", 2, RULE_TYPE},
+	    {"\"a\x1b\"", 4, RULE_TYPE},
+	    {"caf\xc3\xa9\x05", 6, RULE_TYPE},
+	    {"\xff\x01", 2, RULE_ENCODING},
+	    {"85073003328\x01", 12, RULE_NATIONAL_NUMBER},
+	};
+	static const char head[] = "person_id,reference_period,qualification_name,sex\n1,2020Q1,";
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[256];
+		size_t k = sizeof(head) - 1;
+		memcpy(buf, head, k);
+		memcpy(buf + k, cases[i].cell, cases[i].len);
+		k += cases[i].len;
+		memcpy(buf + k, ",F\n", 3);
+		k += 3;
+		struct extract_params p = tt_params();
+		struct extract_report r;
+		run(&p, buf, k, &r);
+		if (cases[i].rule == PASS) {
+			if (!r.passed)
+				fail_msg("case %zu: expected pass, got %s", i,
+				         extract_rule_name(r.errors[0].rule));
+		} else if (r.passed || total(&r) != 1 ||
+		           r.errors[0].rule != (unsigned)cases[i].rule || r.errors[0].field != 3) {
+			fail_msg("case %zu: expected %s, got %s", i,
+			         extract_rule_name(cases[i].rule),
+			         r.passed ? "pass" : extract_rule_name(r.errors[0].rule));
+		}
+		extract_report_free(&r);
+	}
+}
+
 /* ---- error caps and report_add ------------------------------------------- */
 
 static void test_max_errors(void **state)
@@ -1169,6 +1226,7 @@ int main(void)
 	    cmocka_unit_test(test_sample_cap),
 	    cmocka_unit_test(test_next_person),
 	    cmocka_unit_test(test_check_level),
+	    cmocka_unit_test(test_text_controls),
 	    cmocka_unit_test(test_rules_without_terms),
 	    cmocka_unit_test(test_duplicate_unknown),
 	    cmocka_unit_test(test_sha256_and_bytes),
