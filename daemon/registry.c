@@ -827,6 +827,9 @@ static bool valid_url(const char *u)
 	return true;
 }
 
+static bool valid_contact_webhook(const char *contact, const char *webhook_url,
+                                  const char *webhook_secret, struct err *e);
+
 bool registry_recipient_create(PGconn *db, const struct terms_recipient *r, const char *webhook_url,
                                const char *webhook_secret, const char *actor, struct err *e)
 {
@@ -849,7 +852,76 @@ bool registry_recipient_create(PGconn *db, const struct terms_recipient *r, cons
 		              RECIPIENT_FIELD_MAX);
 		return false;
 	}
-	if (r->contact != NULL && !valid_text(r->contact, RECIPIENT_FIELD_MAX)) {
+	if (!valid_contact_webhook(r->contact, webhook_url, webhook_secret, e))
+		return false;
+	if (!db_begin(db, e))
+		return false;
+	struct store_recipient cur;
+	bool found = false;
+	char object[96];
+	snprintf(object, sizeof(object), "recipient:%s", r->id);
+	bool ok = store_registry_recipient_get(db, r->id, &cur, &found, e);
+	store_registry_recipient_free(&cur);
+	if (ok && found) {
+		err_set_field(e, ERR_CONFLICT, "id", "recipient %s is already registered", r->id);
+		ok = false;
+	}
+	ok = ok && store_registry_recipient_insert(db, r, webhook_url, webhook_secret, actor, e) &&
+	     audit_event(db, actor, "recipient.add", object,
+	                 json_pack("{s:s, s:s, s:s, s:b}", "id", r->id, "name", r->name,
+	                           "organisation", r->organisation ? r->organisation : "",
+	                           "webhook", webhook_url != NULL),
+	                 e) &&
+	     db_commit(db, e);
+	if (!ok)
+		db_rollback(db);
+	return ok;
+}
+
+bool registry_recipient_update(PGconn *db, const char *id, const char *contact, bool set_webhook,
+                               const char *webhook_url, const char *webhook_secret,
+                               const char *actor, struct err *e)
+{
+	if (!terms_id_valid(id)) {
+		err_set_field(e, ERR_NOT_FOUND, "id", "no such recipient");
+		return false;
+	}
+	if (!set_webhook && (webhook_url != NULL || webhook_secret != NULL)) {
+		err_set(e, ERR_INTERNAL, "webhook given without set_webhook");
+		return false;
+	}
+	if (!valid_contact_webhook(contact, webhook_url, webhook_secret, e) || !db_begin(db, e))
+		return false;
+	char object[96];
+	snprintf(object, sizeof(object), "recipient:%s", id);
+	bool found = false;
+	json_t *details = json_pack("{s:s}", "id", id);
+	if (details != NULL && contact != NULL)
+		json_object_set_new(details, "contact", json_string(contact));
+	if (details != NULL && set_webhook)
+		json_object_set_new(details, "webhook_url",
+		                    webhook_url != NULL ? json_string(webhook_url) : json_null());
+	bool ok = store_registry_recipient_update(db, id, contact, set_webhook, webhook_url,
+	                                          webhook_secret, &found, e);
+	if (ok && !found) {
+		err_set_field(e, ERR_NOT_FOUND, "id", "no such recipient");
+		ok = false;
+	}
+	if (ok)
+		ok = audit_event(db, actor, "recipient.update", object, details, e);
+	else
+		json_decref(details);
+	ok = ok && db_commit(db, e);
+	if (!ok)
+		db_rollback(db);
+	return ok;
+}
+
+/* The operational details of a recipient (create and update share the rules). */
+static bool valid_contact_webhook(const char *contact, const char *webhook_url,
+                                  const char *webhook_secret, struct err *e)
+{
+	if (contact != NULL && !valid_text(contact, RECIPIENT_FIELD_MAX)) {
 		err_set_field(e, ERR_INVALID, "contact",
 		              "contact: at most %d bytes without control characters",
 		              RECIPIENT_FIELD_MAX);
@@ -876,28 +948,7 @@ bool registry_recipient_create(PGconn *db, const struct terms_recipient *r, cons
 		              WEBHOOK_SECRET_MIN, WEBHOOK_SECRET_MAX);
 		return false;
 	}
-	if (!db_begin(db, e))
-		return false;
-	struct store_recipient cur;
-	bool found = false;
-	char object[96];
-	snprintf(object, sizeof(object), "recipient:%s", r->id);
-	bool ok = store_registry_recipient_get(db, r->id, &cur, &found, e);
-	store_registry_recipient_free(&cur);
-	if (ok && found) {
-		err_set_field(e, ERR_CONFLICT, "id", "recipient %s is already registered", r->id);
-		ok = false;
-	}
-	ok = ok && store_registry_recipient_insert(db, r, webhook_url, webhook_secret, actor, e) &&
-	     audit_event(db, actor, "recipient.add", object,
-	                 json_pack("{s:s, s:s, s:s, s:b}", "id", r->id, "name", r->name,
-	                           "organisation", r->organisation ? r->organisation : "",
-	                           "webhook", webhook_url != NULL),
-	                 e) &&
-	     db_commit(db, e);
-	if (!ok)
-		db_rollback(db);
-	return ok;
+	return true;
 }
 
 json_t *registry_recipient_get(PGconn *db, const char *id, struct err *e)

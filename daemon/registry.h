@@ -88,6 +88,14 @@ bool registry_names_recipient(PGconn *db, const char *reference, const char *rec
 bool registry_recipient_create(PGconn *db, const struct terms_recipient *r, const char *webhook_url,
                                const char *webhook_secret, const char *actor, struct err *e)
     __attribute__((warn_unused_result));
+/* Changes a recipient's operational details, audited as recipient.update (the
+ * secret never in the event): contact NULL = unchanged; when set_webhook,
+ * webhook_url and webhook_secret go together (both NULL: no webhook).  The same
+ * rules as registry_recipient_create; ERR_NOT_FOUND for an unknown id. */
+bool registry_recipient_update(PGconn *db, const char *id, const char *contact, bool set_webhook,
+                               const char *webhook_url, const char *webhook_secret,
+                               const char *actor, struct err *e)
+    __attribute__((warn_unused_result));
 /* {id, name, organisation, contact, webhook_url, webhook_secret_set, created_at}. */
 json_t *registry_recipient_get(PGconn *db, const char *id, struct err *e);
 

@@ -1,7 +1,8 @@
 /*
  * routes_recipients: /v1/recipients.  Governance registers recipients (with the
  * webhook that retention notices go to); every role reads them, except that a
- * recipient credential sees only its own recipient (404 for the others).  The
+ * recipient credential sees only its own recipient (404 for the others).
+ * Governance may change a recipient's contact and webhook (PATCH, audited).  The
  * webhook secret is write-only.
  */
 #include <string.h>
@@ -76,6 +77,46 @@ static void recipients_create(struct http_ctx *ctx, struct err *e)
 	}
 }
 
+/* PATCH: contact and the webhook (webhook_url and webhook_secret together, or
+ * "webhook_url": null to remove it); the id, name and organisation are what
+ * deliberations recorded and do not change here. */
+static void recipients_update(struct http_ctx *ctx, struct err *e)
+{
+	const char *id = ctx->nparams > 0 ? ctx->params[0] : "";
+	json_t *body = http_body_json(ctx, e);
+	if (body == NULL)
+		return;
+	static const char *const known[] = {"contact", "webhook_url", "webhook_secret"};
+	const char *key;
+	json_t *val;
+	json_object_foreach(body, key, val)
+	{
+		bool ok = false;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			ok = ok || strcmp(key, known[i]) == 0;
+		if (!ok) {
+			err_set_field(e, ERR_INVALID, key, "unknown member '%.40s'", key);
+			return;
+		}
+	}
+	const char *contact, *url, *secret;
+	if (!member_string(body, "contact", false, 512, &contact, e) ||
+	    !member_string(body, "webhook_url", false, 2048, &url, e) ||
+	    !member_string(body, "webhook_secret", false, 256, &secret, e))
+		return;
+	bool set_webhook = json_object_get(body, "webhook_url") != NULL ||
+	                   json_object_get(body, "webhook_secret") != NULL;
+	if (contact == NULL && !set_webhook) {
+		err_set(e, ERR_INVALID,
+		        "nothing to change: give contact, or webhook_url and "
+		        "webhook_secret");
+		return;
+	}
+	if (registry_recipient_update(ctx->db, id, contact, set_webhook, url, secret,
+	                              ctx->who->actor, e))
+		ctx->body = registry_recipient_get(ctx->db, id, e);
+}
+
 static void recipients_get(struct http_ctx *ctx, struct err *e)
 {
 	const char *id = ctx->nparams > 0 ? ctx->params[0] : "";
@@ -90,5 +131,6 @@ static void recipients_get(struct http_ctx *ctx, struct err *e)
 const struct route routes_recipients[] = {
     {"POST", "/v1/recipients", ROLE_GOVERNANCE, recipients_create, "recipients_create"},
     {"GET", "/v1/recipients/{id}", ROLE_ANY, recipients_get, "recipients_get"},
+    {"PATCH", "/v1/recipients/{id}", ROLE_GOVERNANCE, recipients_update, "recipients_update"},
     {NULL, NULL, 0, NULL, NULL},
 };

@@ -449,6 +449,24 @@ bool store_registry_recipient_insert(PGconn *db, const struct terms_recipient *r
 	               7, p);
 }
 
+bool store_registry_recipient_update(PGconn *db, const char *id, const char *contact,
+                                     bool set_webhook, const char *webhook_url,
+                                     const char *webhook_secret, bool *found, struct err *e)
+{
+	const char *p[] = {id, contact, set_webhook ? "t" : "f", webhook_url, webhook_secret};
+	PGresult *r = db_exec(db, e,
+	                      "UPDATE recipients SET contact = COALESCE($2, contact), "
+	                      "webhook_url = CASE WHEN $3::boolean THEN $4 ELSE webhook_url END, "
+	                      "webhook_secret = CASE WHEN $3::boolean THEN $5 ELSE webhook_secret "
+	                      "END WHERE id = $1 RETURNING id",
+	                      5, p);
+	if (r == NULL)
+		return false;
+	*found = PQntuples(r) == 1;
+	PQclear(r);
+	return true;
+}
+
 json_t *store_registry_deliberation_recipients(PGconn *db, const char *reference, struct err *e)
 {
 	const char *p[] = {reference};

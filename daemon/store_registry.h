@@ -91,5 +91,11 @@ bool store_registry_recipient_insert(PGconn *db, const struct terms_recipient *r
                                      const char *webhook_url, const char *webhook_secret,
                                      const char *actor, struct err *e)
     __attribute__((warn_unused_result));
+/* Sets contact (NULL: unchanged) and, when set_webhook, webhook_url and
+ * webhook_secret (both NULL: no webhook); *found false when there is no such id. */
+bool store_registry_recipient_update(PGconn *db, const char *id, const char *contact,
+                                     bool set_webhook, const char *webhook_url,
+                                     const char *webhook_secret, bool *found, struct err *e)
+    __attribute__((warn_unused_result));
 
 #endif

@@ -38,15 +38,33 @@ start_receiver
 PORT=$(cat "$T_DIR/wh.port")
 stop_receiver
 
-# the recipient's webhook (no API updates a recipient yet: set it in the table) and
-# governance's
-r_sql "UPDATE recipients SET webhook_url = 'https://127.0.0.1:$PORT/hooks/maastricht', webhook_secret = '$SECRET' WHERE id = 'maastricht-sbe'" >/dev/null
+# governance's webhook (the recipient's is set through the API once the server runs)
 t_run retention webhook --url "https://127.0.0.1:$PORT/hooks/governance" --secret-file "$T_DIR/secret" ||
   t_fail "retention webhook: $(cat "$T_DIR/run.err")"
 
 # deliberd trusts the receiver's certificate through OpenSSL's SSL_CERT_FILE
 export SSL_CERT_FILE="$T_DIR/wh-cert.pem"
 t_start
+
+# the recipient's webhook: PATCH /v1/recipients/{id}, governance only, audited
+t_http PATCH /v1/recipients/maastricht-sbe "$DELIV" -H 'Content-Type: application/json' \
+  -d '{"contact": "x"}'
+t_expect_status 403
+t_http PATCH /v1/recipients/maastricht-sbe "$GOV" -H 'Content-Type: application/json' \
+  -d '{"webhook_url": "https://x.example/"}'
+t_expect_error 400 invalid
+t_http PATCH /v1/recipients/nobody "$GOV" -H 'Content-Type: application/json' -d '{"contact": "x"}'
+t_expect_error 404 not_found
+t_http PATCH /v1/recipients/maastricht-sbe "$GOV" -H 'Content-Type: application/json' \
+  -d "$(jq -nc --arg u "https://127.0.0.1:$PORT/hooks/maastricht" --arg s "$SECRET" \
+    '{webhook_url: $u, webhook_secret: $s}')"
+t_expect_status 200
+t_expect_json .webhook_url "https://127.0.0.1:$PORT/hooks/maastricht"
+t_expect_json .webhook_secret_set true
+[[ $(r_sql "SELECT count(*) FROM audit_events WHERE action = 'recipient.update' AND object = 'recipient:maastricht-sbe'") == 1 ]] ||
+  t_fail "the webhook change is not audited once"
+[[ $(r_sql "SELECT count(*) FROM audit_events WHERE details::text LIKE '%$SECRET%'") == 0 ]] ||
+  t_fail "the webhook secret reached the audit trail"
 
 r_extract 1 "$T_DIR/a.csv"
 r_extract 2 "$T_DIR/b.csv"

@@ -461,6 +461,30 @@ static void test_recipients(void **state)
 	/* The SQL CHECK is the same rule, whoever writes the row. */
 	refused_sql(f->db, "INSERT INTO recipients (id, name, created_by) "
 	                   "VALUES ('UM.Upper', 'n', 'test')");
+	/* Operational details change through the service, audited, secret-free. */
+	err_clear(&e);
+	assert_true(registry_recipient_update(f->db, "acme-lab", "desk@acme.example", true, NULL,
+	                                      NULL, ACTOR, &e));
+	j = registry_recipient_get(f->db, "acme-lab", &e);
+	assert_string_equal(json_string_value(json_object_get(j, "contact")), "desk@acme.example");
+	assert_true(json_is_null(json_object_get(j, "webhook_url")));
+	assert_true(json_is_false(json_object_get(j, "webhook_secret_set")));
+	json_decref(j);
+	assert_true(registry_recipient_update(f->db, "acme-lab", NULL, true,
+	                                      "https://acme.example/h2", "fedcba9876543210fedc",
+	                                      ACTOR, &e));
+	assert_false(
+	    registry_recipient_update(f->db, "acme-lab", NULL, true, "https://x", NULL, ACTOR, &e));
+	assert_int_equal(e.kind, ERR_INVALID);
+	err_clear(&e);
+	assert_false(registry_recipient_update(f->db, "nobody", "c", false, NULL, NULL, ACTOR, &e));
+	assert_int_equal(e.kind, ERR_NOT_FOUND);
+	PGresult *res = PQexec(f->db, "SELECT count(*) FROM audit_events WHERE action = "
+	                              "'recipient.update' AND details::text NOT LIKE '%fedcba98%'");
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	assert_string_equal(PQgetvalue(res, 0, 0), "2");
+	PQclear(res);
+
 	err_clear(&e);
 	assert_null(registry_recipient_get(f->db, "nobody", &e));
 	assert_int_equal(e.kind, ERR_NOT_FOUND);
