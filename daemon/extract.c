@@ -73,107 +73,6 @@ static void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
-/* A partial record, or the header with a BOM before it. */
-#define CARRY_SIZE (CSV_MAX_RECORD + 4)
-
-/* Direct-mapped memo of short values a pattern accepted. */
-#define MEMO_BITS 10
-#define MEMO_SLOTS (1u << MEMO_BITS)
-struct memo {
-	uint64_t a[MEMO_SLOTS], b[MEMO_SLOTS];
-	uint32_t len[MEMO_SLOTS]; /* 0: empty (the empty value is never looked up) */
-};
-
-/* ---- compiled terms ---------------------------------------------------- */
-
-enum kind {
-	K_NONE,      /* no terms known: no cell check at all */
-	K_UNCHECKED, /* unknown or duplicate column: encoding and national number only */
-	K_PSEUDONYM,
-	K_PERIOD,
-	K_YEAR_MONTH,
-	K_YEAR,
-	K_INT,
-	K_DECIMAL,
-	K_YES_NO,
-	K_LIST, /* class, code */
-	K_AMOUNT_CLASS,
-	K_TEXT,
-};
-
-struct varinfo {
-	const struct terms_variable *var;
-	uint8_t kind;
-	struct codeset *list;
-	bool list_fast; /* the list's perfect hash may be used before other checks */
-	struct pattern *pat;
-	bool has_min, has_max;
-	double min, max;
-	int32_t min_month;
-	bool not_future;
-	uint32_t max_len;
-};
-
-struct column {
-	uint8_t kind;
-	bool required;
-	bool person;
-	/* the list's perfect hash, copied here so that a lookup needs no pointer
-	 * chasing (perfect.ph NULL: none, or not usable before other checks) */
-	struct codeset_perfect perfect;
-	const struct varinfo *vi;
-	struct memo *memo;
-	char name[64];
-};
-
-struct extract_validator {
-	const struct terms_deliberation *d;
-	bool terms_known;
-	const struct terms_body *body;
-	struct varinfo *vars;
-	size_t nvars;
-	bool owns_vars;
-	int32_t check_month; /* YYYYMM of the check date */
-	int32_t check_year;
-	int version;
-	char reference[32];
-
-	/* dialect and header */
-	char delim;
-	bool decimal_comma;
-	bool header_done;
-	bool no_header;
-	bool hdr_quoted; /* quote parity of the header bytes gathered so far */
-	struct column *cols;
-	size_t ncols;
-
-	/* stream */
-	char *carry; /* grows as needed up to CARRY_SIZE */
-	size_t carry_len, carry_cap;
-	char *tmp; /* leftovers of the header buffer, re-fed as a chunk */
-	size_t tmp_cap;
-	struct csv_scanner scan;
-	bool skipping;
-	uint64_t line; /* physical line on which the next record starts */
-	struct csv_record rec;
-	const char *buf_end;                   /* end of the buffer the current record lies in */
-	uint64_t pending_first, pending_count; /* blank lines not yet known to be trailing */
-
-	/* results */
-	uint64_t rows;
-	uint64_t counts[RULE_COUNT];
-	struct extract_error *errors;
-	size_t nerrors, errors_cap, max_errors;
-	struct personset *persons;
-	int64_t cap;
-	bool cap_reported;
-
-	EVP_MD_CTX *sha;
-	bool hashing;
-	char sha_hex[65]; /* set by extract_par when hashing elsewhere */
-	uint64_t bytes;
-};
-
 /* Grows one of the bounded buffers (carry, tmp) to hold n bytes. */
 static void buffer_reserve(char **buf, size_t *cap, size_t n)
 {
@@ -224,6 +123,12 @@ static void add_error(struct extract_validator *v, enum extract_rule rule, uint6
 {
 	v->counts[rule]++;
 	store_error(v, rule, line, field, column);
+}
+
+void extract_priv_add_error(struct extract_validator *v, enum extract_rule rule, uint64_t line,
+                            uint32_t field, const char *column)
+{
+	add_error(v, rule, line, field, column);
 }
 
 /* ---- value checks ------------------------------------------------------ */
@@ -318,7 +223,7 @@ static bool raw_number(const char *s, size_t len)
 
 /* UTF-8 validity (no overlongs, surrogates or code points past U+10FFFF) and
  * the number of code points. */
-static bool utf8_valid(const unsigned char *s, size_t len, uint32_t *cps)
+bool extract_priv_utf8_valid(const unsigned char *s, size_t len, uint32_t *cps)
 {
 	uint32_t n = 0;
 	size_t i = 0;
@@ -357,21 +262,6 @@ static bool utf8_valid(const unsigned char *s, size_t len, uint32_t *cps)
 	}
 	*cps = n;
 	return true;
-}
-
-static inline bool has_high(const char *s, size_t len)
-{
-	size_t i = 0;
-	for (; i + 8 <= len; i += 8) {
-		uint64_t w;
-		memcpy(&w, s + i, 8);
-		if (w & 0x8080808080808080ull)
-			return true;
-	}
-	for (; i < len; i++)
-		if (s[i] & 0x80)
-			return true;
-	return false;
 }
 
 /* A C0 control other than TAB, LF and CR, or DEL (text cells reject them).  A
@@ -517,7 +407,8 @@ static inline void check_cell(struct extract_validator *v, struct column *c, con
 			add_error(v, RULE_MISSING_REQUIRED, line, field, c->name);
 		return;
 	}
-	if (high && has_high(s, len) && !utf8_valid((const unsigned char *)s, len, &cps)) {
+	if (high && has_high(s, len) &&
+	    !extract_priv_utf8_valid((const unsigned char *)s, len, &cps)) {
 		rule = RULE_ENCODING;
 		goto fail;
 	}
@@ -629,7 +520,7 @@ static inline void check_cell(struct extract_validator *v, struct column *c, con
 			goto type;
 		if (len > vi->max_len) {
 			if (!high || !has_high(s, len) ||
-			    !utf8_valid((const unsigned char *)s, len, &cps))
+			    !extract_priv_utf8_valid((const unsigned char *)s, len, &cps))
 				cps = len;
 			if (cps > vi->max_len)
 				goto type;
@@ -661,7 +552,7 @@ static void check_light(struct extract_validator *v, const struct csv_record *r,
 		if (f->len == 0)
 			continue;
 		if (r->high && has_high(f->ptr, f->len) &&
-		    !utf8_valid((const unsigned char *)f->ptr, f->len, &cps))
+		    !extract_priv_utf8_valid((const unsigned char *)f->ptr, f->len, &cps))
 			add_error(v, RULE_ENCODING, line + f->line, i + 1, name);
 		else if (f->len >= 11 && nn_find(f->ptr, f->len))
 			add_error(v, RULE_NATIONAL_NUMBER, line + f->line, i + 1, name);
@@ -747,151 +638,7 @@ static size_t take_record(struct extract_validator *v, const char *p, size_t n, 
 	return used;
 }
 
-/* ---- header ------------------------------------------------------------ */
-
-static const struct varinfo *find_var(const struct extract_validator *v, const char *s,
-                                      uint32_t len)
-{
-	for (size_t i = 0; i < v->nvars; i++) {
-		const char *code = v->vars[i].var->code;
-		if (strlen(code) == len && memcmp(code, s, len) == 0)
-			return &v->vars[i];
-	}
-	return NULL;
-}
-
-/* An unknown column's name is echoed only if it looks like a variable code
- * (lower-case ASCII letter, then lower-case letters, digits or '_', at most 63
- * bytes) and the header names a required variable: otherwise the "header" may
- * be a data row (a file without its header row) and the name a cell value. */
-static bool echoable(const char *s, uint32_t len)
-{
-	if (len == 0 || len > 63 || !(s[0] >= 'a' && s[0] <= 'z'))
-		return false;
-	for (uint32_t i = 1; i < len; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || dig(c) || c == '_'))
-			return false;
-	}
-	return true;
-}
-
-static bool field_is(const struct csv_field *f, const char *name)
-{
-	size_t n = strlen(name);
-	return f->len == n && memcmp(f->ptr, name, n) == 0;
-}
-
-/* Does the header name person_id or reference_period (or, with terms, another
- * required variable)?  Only then are unknown names echoed. */
-static bool header_anchored(const struct extract_validator *v, const struct csv_record *r,
-                            uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++) {
-		const struct csv_field *f = &r->fields[i];
-		if (field_is(f, "person_id") || field_is(f, "reference_period"))
-			return true;
-		for (size_t k = 0; k < v->nvars; k++)
-			if (v->vars[k].var->required && field_is(f, v->vars[k].var->code))
-				return true;
-	}
-	return false;
-}
-
-/* Header names met so far (open addressing over field indices), so that a
- * repeated name is found in linear time whether or not it is a variable. */
-struct nameset {
-	uint32_t *slot; /* field index + 1; 0: empty */
-	size_t mask;
-};
-
-static uint64_t name_hash(const char *s, uint32_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (uint32_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-	return h ^ (h >> 29);
-}
-
-/* Adds field i; false if an equal name was already there. */
-static bool nameset_add(struct nameset *t, const struct csv_field *fields, uint32_t i)
-{
-	const struct csv_field *f = &fields[i];
-	size_t j = name_hash(f->ptr, f->len) & t->mask;
-	for (; t->slot[j]; j = (j + 1) & t->mask) {
-		const struct csv_field *g = &fields[t->slot[j] - 1];
-		if (g->len == f->len && (f->len == 0 || memcmp(g->ptr, f->ptr, f->len) == 0))
-			return false;
-	}
-	t->slot[j] = i + 1;
-	return true;
-}
-
-/* Header cells, in order: encoding, national number, unknown_column (first
- * occurrence of a name the terms do not list), duplicate_column (every later
- * occurrence of any name).  Without terms in force only the rules that do not
- * depend on them run: encoding, national_number, duplicate_column. */
-static void setup_columns(struct extract_validator *v, const struct csv_record *r)
-{
-	uint32_t n = r->nfields < r->fields_cap ? r->nfields : r->fields_cap;
-	bool *seen = xcalloc(v->nvars, sizeof(bool)); /* variables met so far */
-	bool anchored = header_anchored(v, r, n);
-	struct nameset names;
-	size_t cap = 16;
-	while (cap < 2 * (size_t)n)
-		cap *= 2;
-	names.slot = xcalloc(cap, sizeof(*names.slot));
-	names.mask = cap - 1;
-	v->ncols = r->nfields;
-	v->cols = xcalloc(r->nfields, sizeof(*v->cols));
-	for (uint32_t i = 0; i < n; i++) {
-		const struct csv_field *f = &r->fields[i];
-		struct column *c = &v->cols[i];
-		uint32_t cps;
-		c->kind = v->terms_known ? K_UNCHECKED : K_NONE;
-		if (r->high && has_high(f->ptr, f->len) &&
-		    !utf8_valid((const unsigned char *)f->ptr, f->len, &cps)) {
-			add_error(v, RULE_ENCODING, 1 + f->line, i + 1, "");
-			continue;
-		}
-		const struct varinfo *vi = find_var(v, f->ptr, f->len);
-		if (!vi && f->len >= 11 && nn_find(f->ptr, f->len)) {
-			add_error(v, RULE_NATIONAL_NUMBER, 1 + f->line, i + 1, "");
-			continue;
-		}
-		bool first = nameset_add(&names, r->fields, i);
-		if (vi) {
-			snprintf(c->name, sizeof(c->name), "%s", vi->var->code);
-		} else if (anchored && echoable(f->ptr, f->len)) {
-			memcpy(c->name, f->ptr, f->len);
-			c->name[f->len] = '\0';
-		}
-		if (!first) {
-			add_error(v, RULE_DUPLICATE_COLUMN, 1 + f->line, i + 1, c->name);
-			continue;
-		}
-		if (!vi) {
-			if (v->terms_known)
-				add_error(v, RULE_UNKNOWN_COLUMN, 1 + f->line, i + 1, c->name);
-			continue;
-		}
-		seen[vi - v->vars] = true;
-		c->vi = vi;
-		c->kind = vi->kind;
-		if (vi->list && vi->list_fast) {
-			c->perfect = codeset_perfect(vi->list);
-		}
-		c->required = vi->var->required;
-		c->person = strcmp(vi->var->code, "person_id") == 0 && vi->kind == K_PSEUDONYM;
-		if (vi->pat)
-			c->memo = xcalloc(1, sizeof(*c->memo));
-	}
-	for (size_t k = 0; v->terms_known && k < v->nvars; k++)
-		if (v->vars[k].var->required && !seen[k])
-			add_error(v, RULE_MISSING_REQUIRED, 1, 0, v->vars[k].var->code);
-	free(names.slot);
-	free(seen);
-}
+/* ---- header (columns: extract_cols.c) ---------------------------------- */
 
 static size_t bom_len(const struct extract_validator *v)
 {
@@ -922,7 +669,7 @@ static void header_process(struct extract_validator *v, bool eof)
 		v->rec.lines = 0;
 	}
 	if (st == CSV_RECORD && !v->rec.blank) {
-		setup_columns(v, &v->rec);
+		extract_priv_setup_columns(v, &v->rec);
 	} else {
 		v->no_header = true;
 		if (st == CSV_MALFORMED)
@@ -1058,84 +805,7 @@ void extract_priv_end_input(struct extract_validator *v)
 	v->pending_count = 0; /* trailing blank lines are ignored */
 }
 
-/* ---- construction ------------------------------------------------------ */
-
-static uint8_t kind_of(enum terms_type t)
-{
-	switch (t) {
-	case TERMS_PSEUDONYM:
-		return K_PSEUDONYM;
-	case TERMS_PERIOD:
-		return K_PERIOD;
-	case TERMS_YEAR_MONTH:
-		return K_YEAR_MONTH;
-	case TERMS_YEAR:
-		return K_YEAR;
-	case TERMS_INT:
-		return K_INT;
-	case TERMS_DECIMAL:
-		return K_DECIMAL;
-	case TERMS_YES_NO:
-		return K_YES_NO;
-	case TERMS_CLASS:
-	case TERMS_CODE:
-		return K_LIST;
-	case TERMS_AMOUNT_CLASS:
-		return K_AMOUNT_CLASS;
-	case TERMS_TEXT:
-		return K_TEXT;
-	default:
-		return K_UNCHECKED;
-	}
-}
-
-static bool compile_vars(struct extract_validator *v, struct err *e)
-{
-	const struct terms_body *b = v->body;
-	v->vars = xcalloc(b->nvariables, sizeof(*v->vars));
-	v->nvars = b->nvariables;
-	v->owns_vars = true;
-	for (size_t i = 0; i < b->nvariables; i++) {
-		const struct terms_variable *t = &b->variables[i];
-		struct varinfo *vi = &v->vars[i];
-		vi->var = t;
-		vi->kind = kind_of(t->type);
-		vi->has_min = t->has_min;
-		vi->has_max = t->has_max;
-		vi->min = t->min;
-		vi->max = t->max;
-		vi->min_month = t->min_month;
-		vi->not_future = t->not_future;
-		vi->max_len = t->max_length ? t->max_length : 255;
-		if (vi->kind == K_LIST || vi->kind == K_AMOUNT_CLASS) {
-			if (t->nvalues) {
-				vi->list = codeset_new(t->values, t->nvalues, !t->required);
-				if (!vi->list) {
-					err_set(e, ERR_INTERNAL, "out of memory");
-					return false;
-				}
-				/* The fast path accepts a listed value before the encoding and
-				 * national number checks: only if no listed value fails them. */
-				vi->list_fast = codeset_perfect(vi->list).ph != NULL;
-				for (size_t k = 0; k < t->nvalues; k++) {
-					uint32_t cps, n = (uint32_t)strlen(t->values[k]);
-					if (!utf8_valid((const unsigned char *)t->values[k], n,
-					                &cps) ||
-					    nn_find(t->values[k], n))
-						vi->list_fast = false;
-				}
-			}
-			if (t->pattern) {
-				vi->pat = pattern_compile(t->pattern, e);
-				if (!vi->pat) {
-					snprintf(e->field, sizeof(e->field), "%s", t->code);
-					return false;
-				}
-			}
-		}
-	}
-	return true;
-}
+/* ---- construction (variables compiled in extract_cols.c) ---------------- */
 
 struct extract_validator *extract_new(const struct terms_deliberation *d,
                                       const struct extract_params *p, struct err *e)
@@ -1197,7 +867,7 @@ struct extract_validator *extract_new(const struct terms_deliberation *d,
 			not_authorised = !terms_has_recipient(b, p->recipient);
 			outside = p->date > b->retention_until;
 			destination = p->destination && !terms_phase_allows(ph, p->destination);
-			if (!compile_vars(v, e)) {
+			if (!extract_priv_compile_vars(v, e)) {
 				extract_free(v);
 				return NULL;
 			}
