@@ -60,6 +60,19 @@ for secret in ZQXW 85.07.30 2020-05-17; do
   grep -q -- "$secret" "$T_DIR/v.out" && t_fail "a cell value ($secret) is in the text report"
 done
 
+# --- a file without its header row: its first row is never echoed as column names --
+printf '12345,2024Q1,Jansen Pieter,Gent\n23456,2024Q1,Peeters An,Leuven\n' >"$T_DIR/nohdr.csv"
+for fmt in json text; do
+  validate "${args[@]}" --format $fmt "$T_DIR/nohdr.csv"
+  [[ $RC == 1 ]] || t_fail "headerless ($fmt): exit $RC: $ERR"
+  for secret in 12345 2024Q1 Jansen Gent; do
+    grep -q -- "$secret" "$T_DIR/v.out" "$T_DIR/v.err" && t_fail "headerless ($fmt): a cell value ($secret) is in the output"
+  done
+done
+validate "${args[@]}" "$T_DIR/nohdr.csv"
+[[ $(jq -c '[.errors[] | select(.rule == "unknown_column") | [.column, .field]]' <<<"$OUT") == \
+  '[[null,1],[null,2],[null,3],[null,4]]' ]] || t_fail "headerless: $(jq -c .errors <<<"$OUT")"
+
 # --- stdin -------------------------------------------------------------------------
 RC=0
 "$DELIBERD" validate "${args[@]}" - <"$T_DIR/bad.csv" >"$T_DIR/stdin.out" 2>/dev/null || RC=$?
