@@ -16,6 +16,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "migrate.h"
 #include "retention.h"
 
 #define SECRET_FILE_MAX 4096
@@ -39,7 +40,7 @@ static PGconn *open_db(const struct config *c)
 {
 	struct err e = {0};
 	PGconn *db = db_connect(c, &e);
-	if (db != NULL && !db_schema_current(db, c->migrations_dir, &e)) {
+	if (db != NULL && !migrate_is_current(db, c->migrations_dir, &e)) {
 		db_close(db);
 		db = NULL;
 	}

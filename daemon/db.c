@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "log.h"
-#include "migrate.h"
 
 #define DB_DEFAULT_STATEMENT_TIMEOUT_MS 30000
 
@@ -243,11 +242,4 @@ bool db_ping(PGconn *conn, struct err *e)
 	}
 	PQclear(r);
 	return true;
-}
-
-bool db_schema_current(PGconn *conn, const char *migrations_dir, struct err *e)
-{
-	/* The bookkeeping lives with the migrator; db.h keeps the question for the
-	 * daemon's start-up check. */
-	return migrate_is_current(conn, migrations_dir, e);
 }

@@ -39,12 +39,4 @@ bool db_exec_script(PGconn *conn, const char *sql, struct err *e)
  * (ERR_UNAVAILABLE) otherwise. */
 bool db_ping(PGconn *conn, struct err *e) __attribute__((warn_unused_result));
 
-/* Kept for cli_retention.c only, until it calls migrate_is_current itself (the store
- * should not call up into the migrator); new code uses migrate_is_current.
- * Is the schema at the latest migration shipped in migrations/?  False with *e
- * set (ERR_UNAVAILABLE, naming the first pending or altered migration and saying
- * to run `deliberd migrate`) when not. */
-bool db_schema_current(PGconn *conn, const char *migrations_dir, struct err *e)
-    __attribute__((warn_unused_result));
-
 #endif

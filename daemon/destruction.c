@@ -20,6 +20,7 @@
 #include "certs.h"
 #include "clock.h"
 #include "db.h"
+#include "hex.h"
 #include "log.h"
 #include "outbox.h"
 #include "retention.h"
@@ -347,16 +348,6 @@ static bool coverage(const json_t *order, const json_t *hashes, int64_t performe
 		return false;
 	}
 	return true;
-}
-
-static void hex_encode(const unsigned char *in, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[in[i] >> 4];
-		out[2 * i + 1] = hex[in[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 static bool new_certificate_id(char out[40], struct err *e)

@@ -13,27 +13,25 @@
 #include "destruction.h"
 #include "retention.h"
 #include "route.h"
+#include "terms.h"
 
 #define DEFAULT_LIMIT 100
-#define REF_MAX 32
+#define REF_MAX TERMS_REFERENCE_SIZE
 
 static const char *scope(const struct http_ctx *ctx)
 {
 	return ctx->who != NULL && ctx->who->role == ROLE_RECIPIENT ? ctx->who->recipient : NULL;
 }
 
-/* "21-128" (URL form) or "21/128" to "21/128". */
+/* A reference in a path or query, through the one parser; a path reference that
+ * does not parse names no deliberation (404). */
 static bool reference(const char *s, char out[REF_MAX], struct err *e)
 {
-	size_t n = s != NULL ? strlen(s) : 0;
-	if (n == 0 || n >= REF_MAX || strspn(s, "0123456789-/") != n) {
+	if (!terms_reference_parse(s, "reference", out, e)) {
+		err_clear(e);
 		err_set(e, ERR_NOT_FOUND, "no deliberation with that reference");
 		return false;
 	}
-	memcpy(out, s, n + 1);
-	char *dash = strchr(out, '-');
-	if (dash != NULL)
-		*dash = '/';
 	return true;
 }
 

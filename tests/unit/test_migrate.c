@@ -130,7 +130,7 @@ static void test_apply_then_noop(void **state)
 	assert_string_equal(names, "0001_a;0002_b;");
 	assert_int_equal(count(f->db, "SELECT count(*) FROM a"), 2);
 	assert_true(migrate_is_current(f->db, f->dir, &e));
-	assert_true(db_schema_current(f->db, f->dir, &e));
+	assert_true(migrate_is_current(f->db, f->dir, &e));
 
 	/* the checksum recorded is the file's SHA-256 */
 	char want[65];
@@ -201,7 +201,7 @@ static void test_missing_refused(void **state)
 	assert_non_null(strstr(e.message, "0002_b"));
 	assert_non_null(strstr(e.message, "missing"));
 	err_clear(&e);
-	assert_false(db_schema_current(f->db, f->dir, &e));
+	assert_false(migrate_is_current(f->db, f->dir, &e));
 	assert_non_null(strstr(e.message, "0002_b"));
 }
 
@@ -211,13 +211,13 @@ static void test_pending_not_current(void **state)
 	struct err e = {0};
 
 	write_file(f->dir, "0001_a.sql", sql_a);
-	assert_false(db_schema_current(f->db, f->dir, &e)); /* no schema at all */
+	assert_false(migrate_is_current(f->db, f->dir, &e)); /* no schema at all */
 	assert_int_equal(e.kind, ERR_UNAVAILABLE);
 	assert_non_null(strstr(e.message, "deliberd migrate"));
 	err_clear(&e);
 	assert_true(migrate_apply(f->db, f->dir, NULL, NULL, NULL, NULL, &e));
 	write_file(f->dir, "0002_b.sql", sql_b);
-	assert_false(db_schema_current(f->db, f->dir, &e));
+	assert_false(migrate_is_current(f->db, f->dir, &e));
 	assert_non_null(strstr(e.message, "0002_b"));
 	assert_non_null(strstr(e.message, "pending"));
 }
@@ -341,7 +341,7 @@ static void test_shipped_migrations(void **state)
 	assert_true(migrate_apply(f->db, dir, NULL, NULL, &applied, &total, &e));
 	assert_true(total >= 1);
 	assert_int_equal(applied, total);
-	assert_true(db_schema_current(f->db, migrate_default_dir(), &e));
+	assert_true(migrate_is_current(f->db, migrate_default_dir(), &e));
 	assert_int_equal(count(f->db, "SELECT count(*) FROM schema_migrations WHERE name = "
 	                              "'0001_core'"),
 	                 1);
