@@ -69,7 +69,7 @@ static const struct key_spec keys[] = {
     {"checks", "staging_dir", K_PATH, F(staging_dir), 0, 0},
     {"checks", "person_key_file", K_PATH, F(person_key_file), 0, 0},
     {"checks", "report_max_errors", K_SIZE, F(report_max_errors), 1, 1000000},
-    {"retention", "interval_seconds", K_INT, F(retention_interval_seconds), 1, 604800},
+    {"retention", "interval_seconds", K_INT, F(retention_interval_seconds), 0, 604800},
     {"retention", "reminder_days", K_DAYS, F(reminder_days), 1, 3650},
     {"retention", "grace_days", K_INT, F(grace_days), 0, 3650},
     {"retention", "webhook_timeout_ms", K_INT, F(webhook_timeout_ms), 100, 600000},

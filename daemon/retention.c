@@ -700,12 +700,14 @@ static void service_reload(evutil_socket_t fd, short what, void *arg)
 	s->c = c;
 	outbox_set_config(s->outbox, s->c);
 	config_unref(old);
-	int secs = c->retention_interval_seconds > 0 ? c->retention_interval_seconds : 3600;
+	int secs = c->retention_interval_seconds;
 	struct timeval tv = {secs, 0};
-	if (event_add(s->timer, &tv) != 0)
+	if (secs == 0)
+		event_del(s->timer);
+	else if (event_add(s->timer, &tv) != 0)
 		log_error("retention: cannot reschedule the scheduler timer");
-	log_info("retention: configuration reloaded: scheduler every %d s, grace %d days", secs,
-	         c->grace_days);
+	log_info("retention: configuration reloaded: scheduler every %d s (0: off), grace %d days",
+	         secs, c->grace_days);
 }
 
 static void *service_main(void *arg)
@@ -740,10 +742,11 @@ struct retention_service *retention_setup(struct event_base *base, const struct 
 	s->timer = event_new(s->base, -1, EV_PERSIST, service_round, s);
 	s->first = evtimer_new(s->base, service_round, s);
 	s->reload = event_new(s->base, -1, 0, service_reload, s);
-	int secs = c->retention_interval_seconds > 0 ? c->retention_interval_seconds : 3600;
+	/* interval 0: this process sends webhooks but leaves the rounds to another. */
+	int secs = c->retention_interval_seconds;
 	struct timeval tv = {secs, 0}, soon = {1, 0};
 	if (s->timer == NULL || s->first == NULL || s->reload == NULL ||
-	    event_add(s->timer, &tv) != 0 || event_add(s->first, &soon) != 0) {
+	    (secs > 0 && (event_add(s->timer, &tv) != 0 || event_add(s->first, &soon) != 0))) {
 		log_error("retention: cannot start the scheduler timer");
 		retention_stop(s);
 		return NULL;

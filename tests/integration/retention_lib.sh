@@ -20,7 +20,10 @@ r_setup() {
   shift
   "$DELIBERD" keygen --key "$T_DIR/sign-key.pem" --cert "$T_DIR/sign-cert.pem" \
     >"$T_DIR/keygen.out" 2>&1 || t_fail "deliberd keygen failed: $(cat "$T_DIR/keygen.out")"
-  t_config 'signing.key="sign-key.pem"' 'signing.certificate="sign-cert.pem"' "$@"
+  # Rounds are driven by `deliberd retention run --at`; the daemon's own scheduler is
+  # off, or its real-time round could act first (e.g. cancel after an amendment).
+  t_config 'signing.key="sign-key.pem"' 'signing.certificate="sign-cert.pem"' \
+    retention.interval_seconds=0 "$@"
   t_migrate
   t_run import "$DELIBERD_SOURCE_DIR/conf/deliberations/21-128.conf" ||
     t_fail "import of 21-128.conf failed: $(cat "$T_DIR/run.err")"
