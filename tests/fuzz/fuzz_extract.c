@@ -6,7 +6,7 @@
  * otherwise); both renderings are produced and must not contain a long cell.
  *
  *   CC=clang cmake -S . -B build-fuzz -DDELIBERD_FUZZ=ON && cmake --build build-fuzz
- *   build-fuzz/tests/fuzz_extract -max_len=4096 tests/fuzz/corpus/extract
+ *   build-fuzz/tests/fuzz_extract -max_len=4096 tests/fuzz/seeds/fuzz_extract
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * input is a pattern, a NUL byte, then a value; the pattern must compile or be
  * refused with a message, and matching must terminate (linear by construction).
  *
- *   build-fuzz/tests/fuzz_pattern tests/fuzz/corpus/pattern
+ *   build-fuzz/tests/fuzz_pattern tests/fuzz/seeds/fuzz_pattern
  */
 #include <stdint.h>
 #include <stdlib.h>
