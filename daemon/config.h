@@ -30,10 +30,10 @@ struct config {
 	enum log_level log_level;
 	enum log_format log_format;
 	/* limits */
-	size_t max_body_bytes;   /* default 512 MiB */
-	size_t max_header_bytes; /* default 16 KiB */
-	int request_timeout_ms;  /* whole-request deadline, default 30 s */
-	int max_connections;     /* default 256 */
+	size_t max_body_bytes;          /* default 512 MiB */
+	size_t max_header_bytes;        /* default 16 KiB */
+	int request_timeout_ms;         /* whole-request deadline, default 30 s */
+	int max_connections;            /* default 256 */
 	size_t max_inflight_body_bytes; /* declared bodies being read, all connections; 1 GiB */
 	/* checks */
 	char *staging_dir;        /* where staged_file names are resolved; "" = disabled */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 static void err_vset(struct err *e, enum err_kind kind, const char *field, const char *fmt,
-		     va_list ap)
+                     va_list ap)
 {
 	if (e == NULL || e->kind != ERR_NONE)
 		return;
@@ -42,15 +42,15 @@ static const struct {
 	const char *code;
 	int status;
 } err_table[] = {
-	[ERR_NONE] = {"ok", 200},
-	[ERR_INVALID] = {"invalid", 400},
-	[ERR_UNAUTHENTICATED] = {"unauthenticated", 401},
-	[ERR_FORBIDDEN] = {"forbidden", 403},
-	[ERR_NOT_FOUND] = {"not_found", 404},
-	[ERR_CONFLICT] = {"conflict", 409},
-	[ERR_TOO_LARGE] = {"too_large", 413},
-	[ERR_UNAVAILABLE] = {"unavailable", 503},
-	[ERR_INTERNAL] = {"internal", 500},
+    [ERR_NONE] = {"ok", 200},
+    [ERR_INVALID] = {"invalid", 400},
+    [ERR_UNAUTHENTICATED] = {"unauthenticated", 401},
+    [ERR_FORBIDDEN] = {"forbidden", 403},
+    [ERR_NOT_FOUND] = {"not_found", 404},
+    [ERR_CONFLICT] = {"conflict", 409},
+    [ERR_TOO_LARGE] = {"too_large", 413},
+    [ERR_UNAVAILABLE] = {"unavailable", 503},
+    [ERR_INTERNAL] = {"internal", 500},
 };
 
 const char *err_code(enum err_kind kind)

@@ -10,27 +10,27 @@
 
 enum err_kind {
 	ERR_NONE = 0,
-	ERR_INVALID,	 /* bad input: 400, exit 2 */
+	ERR_INVALID,         /* bad input: 400, exit 2 */
 	ERR_UNAUTHENTICATED, /* 401 */
-	ERR_FORBIDDEN,	 /* 403 */
-	ERR_NOT_FOUND,	 /* 404 */
-	ERR_CONFLICT,	 /* 409 */
-	ERR_TOO_LARGE,	 /* 413 */
-	ERR_UNAVAILABLE, /* 503: database down, shutting down */
-	ERR_INTERNAL,	 /* 500 */
+	ERR_FORBIDDEN,       /* 403 */
+	ERR_NOT_FOUND,       /* 404 */
+	ERR_CONFLICT,        /* 409 */
+	ERR_TOO_LARGE,       /* 413 */
+	ERR_UNAVAILABLE,     /* 503: database down, shutting down */
+	ERR_INTERNAL,        /* 500 */
 };
 
 struct err {
 	enum err_kind kind;
-	char field[64];	   /* the offending field or parameter, "" if none */
+	char field[64];    /* the offending field or parameter, "" if none */
 	char message[480]; /* human-readable, precise, value-free */
 };
 
 /* Records the first error only: later calls keep the original cause. */
 void err_set(struct err *e, enum err_kind kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void err_set_field(struct err *e, enum err_kind kind, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 void err_clear(struct err *e);
 /* Stable snake_case code for JSON bodies: "invalid", "not_found", ... */
 const char *err_code(enum err_kind kind);

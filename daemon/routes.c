@@ -15,13 +15,7 @@ extern const struct route routes_checks[];
 extern const struct route routes_deliveries[];
 
 const struct route *const routes_tables[] = {
-    routes_health,
-    routes_destructions,
-    routes_certificates,
-    routes_deliberations,
-    routes_recipients,
-    routes_audit,
-    routes_checks,
-    routes_deliveries,
-    NULL,
+    routes_health,        routes_destructions, routes_certificates,
+    routes_deliberations, routes_recipients,   routes_audit,
+    routes_checks,        routes_deliveries,   NULL,
 };
