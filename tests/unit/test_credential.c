@@ -32,16 +32,9 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct err e = {0};
 
-	f->dbname = strdup(testdb_create("cred"));
-	f->config = config_default();
-	f->db = db_connect(f->config, &e);
-	if (f->db == NULL ||
-	    !migrate_apply(f->db, migrate_default_dir(), NULL, NULL, NULL, NULL, &e)) {
-		fprintf(stderr, "setup: %s\n", e.message);
+	if (!testdb_open("cred", &f->dbname, &f->config, &f->db))
 		return -1;
-	}
 	*state = f;
 	return 0;
 }
@@ -49,10 +42,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	db_close(f->db);
-	config_unref(f->config);
-	testdb_drop(f->dbname);
-	free(f->dbname);
+	testdb_close(f->dbname, f->config, f->db);
 	free(f);
 	return 0;
 }

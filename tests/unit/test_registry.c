@@ -41,14 +41,8 @@ static int setup(void **state)
 
 	if (getenv("DELIBERD_TEST_DB_PREFIX") == NULL)
 		setenv("DELIBERD_TEST_DB_PREFIX", "registry_", 1);
-	f->dbname = strdup(testdb_create("registry"));
-	f->config = config_default();
-	f->db = db_connect(f->config, &e);
-	if (f->db == NULL ||
-	    !migrate_apply(f->db, migrate_default_dir(), NULL, NULL, NULL, NULL, &e)) {
-		fprintf(stderr, "setup: %s\n", e.message);
+	if (!testdb_open("registry", &f->dbname, &f->config, &f->db))
 		return -1;
-	}
 	snprintf(path, sizeof(path), "%s/conf/deliberations/21-128.conf",
 	         getenv("DELIBERD_SOURCE_DIR") ? getenv("DELIBERD_SOURCE_DIR")
 	                                       : DELIBERD_SOURCE_DIR);
@@ -65,10 +59,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	terms_free(f->file);
-	db_close(f->db);
-	config_unref(f->config);
-	testdb_drop(f->dbname);
-	free(f->dbname);
+	testdb_close(f->dbname, f->config, f->db);
 	free(f);
 	return 0;
 }

@@ -10,11 +10,16 @@
 #define DELIBERD_TESTDB_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "config.h"
+#include "db.h"
+#include "migrate.h"
 
 static inline void testdb_quiet(void *arg, const char *message)
 {
@@ -90,6 +95,31 @@ static inline void testdb_sql(PGconn *c, const char *sql)
 		exit(1);
 	}
 	PQclear(r);
+}
+
+/* The common fixture of the unit tests that need PostgreSQL: a database of their
+ * own, migrated, a default config and a connection to it.  false (reason on
+ * stderr) when any step fails. */
+static inline bool testdb_open(const char *tag, char **dbname, struct config **config, PGconn **db)
+{
+	struct err e = {0};
+
+	*dbname = strdup(testdb_create(tag));
+	*config = config_default();
+	*db = db_connect(*config, &e);
+	if (*db == NULL || !migrate_apply(*db, migrate_default_dir(), NULL, NULL, NULL, NULL, &e)) {
+		fprintf(stderr, "setup: %s\n", e.message);
+		return false;
+	}
+	return true;
+}
+
+static inline void testdb_close(char *dbname, struct config *config, PGconn *db)
+{
+	db_close(db);
+	config_unref(config);
+	testdb_drop(dbname);
+	free(dbname);
 }
 
 #endif
