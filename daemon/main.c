@@ -4,24 +4,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "serve.h"
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *help;
-} commands[] = {
-    {"serve", cli_serve, "run the daemon (HTTPS API, scheduler)"},
-    {"check-config", cli_check_config, "validate a configuration file"},
-    {"migrate", cli_migrate, "apply database migrations"},
-    {"credential", cli_credential, "add or revoke API credentials"},
-    {"audit", cli_audit, "verify the audit trail"},
-    {"import", cli_import, "import deliberation files into the registry"},
-    {"terms", cli_terms, "show the terms in force on a date"},
-    {"history", cli_history, "show a deliberation's versions"},
-    {"validate", cli_validate, "check an extract against the terms"},
-    {"retention", cli_retention, "run the retention scheduler once"},
-    {"keygen", cli_keygen, "create the signing key and certificate"},
-    {"certificate", cli_certificate, "verify a destruction certificate"},
+static const struct cli_entry *const commands[] = {
+    &cli_serve_entry,    &cli_check_config_entry, &cli_migrate_entry, &cli_credential_entry,
+    &cli_audit_entry,    &cli_import_entry,       &cli_terms_entry,   &cli_history_entry,
+    &cli_validate_entry, &cli_retention_entry,    &cli_keygen_entry,  &cli_certificate_entry,
 };
 
 static void usage(FILE *out)
@@ -29,7 +17,7 @@ static void usage(FILE *out)
 	fprintf(out, "usage: deliberd COMMAND [OPTIONS]   (deliberd COMMAND --help for details)\n\n"
 	             "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].help);
+		fprintf(out, "  %-14s %s\n", commands[i]->name, commands[i]->help);
 }
 
 int main(int argc, char **argv)
@@ -49,8 +37,8 @@ int main(int argc, char **argv)
 		return CLI_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].fn(argc - 1, argv + 1);
+		if (strcmp(argv[1], commands[i]->name) == 0)
+			return commands[i]->exec(argc - 1, argv + 1);
 	fprintf(stderr, "deliberd: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return CLI_ERROR;

@@ -15,7 +15,7 @@
 
 #include "extract.h"
 #include "report.h"
-#include "../unit/testterms.h"
+#include "testterms.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

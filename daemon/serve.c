@@ -1,11 +1,11 @@
 /*
- * cli_serve: `deliberd serve` (the daemon) and `deliberd check-config` (validate a
+* serve: `deliberd serve` (the daemon) and `deliberd check-config` (validate a
  * configuration file, including that its TLS certificate and key load, and exit).
  */
 #include <getopt.h>
 #include <stdio.h>
 
-#include "cli.h"
+#include "serve.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -61,7 +61,7 @@ static const char *parse_args(int argc, char **argv, const char *usage, int *rc)
 	return path;
 }
 
-int cli_check_config(int argc, char **argv)
+static int cli_check_config(int argc, char **argv)
 {
 	int rc = CLI_ERROR;
 	const char *path = parse_args(argc, argv, check_usage, &rc);
@@ -86,7 +86,7 @@ int cli_check_config(int argc, char **argv)
 	return CLI_OK;
 }
 
-int cli_serve(int argc, char **argv)
+static int cli_serve(int argc, char **argv)
 {
 	int rc = CLI_ERROR;
 	const char *path = parse_args(argc, argv, serve_usage, &rc);
@@ -135,3 +135,8 @@ int cli_serve(int argc, char **argv)
 	config_unref(c);
 	return ok ? CLI_OK : CLI_ERROR;
 }
+
+const struct cli_entry cli_serve_entry = {"serve", "run the daemon (HTTPS API, scheduler)",
+                                          cli_serve};
+const struct cli_entry cli_check_config_entry = {"check-config", "validate a configuration file",
+                                                 cli_check_config};

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "err.h"
-#include "route.h"
+#include "role.h"
 
 /* Looks the token up by its hash; ERR_UNAUTHENTICATED if unknown or revoked. */
 bool credential_authenticate(PGconn *db, const char *token, struct principal *out, struct err *e)
@@ -27,10 +27,6 @@ bool credential_token_generate(char out[CREDENTIAL_TOKEN_LEN + 1])
     __attribute__((warn_unused_result));
 /* Lower-case hex SHA-256 of the token string as presented (prefix included). */
 void credential_token_hash(const char *token, char out[65]);
-
-/* "governance", "delivery", "recipient", "auditor". */
-bool credential_role_parse(const char *s, enum role *out) __attribute__((warn_unused_result));
-const char *credential_role_name(enum role r);
 
 /* Creates a credential in its own transaction with its audit event; the token is
  * returned once in token_out and never stored.  recipient: required for (and

@@ -158,7 +158,7 @@ static bool import_one(PGconn *db, const char *path, const char *actor)
 	return ok;
 }
 
-int cli_import(int argc, char **argv)
+static int cli_import(int argc, char **argv)
 {
 	struct cli_opts o;
 	if (!parse_args(argc, argv, "import", "config", &o))
@@ -303,7 +303,7 @@ static void print_not_in_force(const char *format, const char *ref, int32_t date
 	json_decref(o);
 }
 
-int cli_terms(int argc, char **argv)
+static int cli_terms(int argc, char **argv)
 {
 	struct cli_opts o;
 	if (!parse_args(argc, argv, "terms", "config at format", &o))
@@ -373,7 +373,7 @@ out:
 	return rc;
 }
 
-int cli_history(int argc, char **argv)
+static int cli_history(int argc, char **argv)
 {
 	struct cli_opts o;
 	if (!parse_args(argc, argv, "history", "config format", &o))
@@ -456,3 +456,9 @@ out:
 	config_unref(cfg);
 	return rc;
 }
+
+const struct cli_entry cli_import_entry = {"import", "import deliberation files into the registry",
+                                           cli_import};
+const struct cli_entry cli_terms_entry = {"terms", "show the terms in force on a date", cli_terms};
+const struct cli_entry cli_history_entry = {"history", "show a deliberation's versions",
+                                            cli_history};

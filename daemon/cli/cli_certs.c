@@ -87,7 +87,7 @@ static bool parse_days(const char *s, int *out)
 	return true;
 }
 
-int cli_keygen(int argc, char **argv)
+static int cli_keygen(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"key", required_argument, NULL, 'k'},  {"cert", required_argument, NULL, 'c'},
@@ -292,7 +292,7 @@ done:
 	return rc;
 }
 
-int cli_certificate(int argc, char **argv)
+static int cli_certificate(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
 		return certificate_verify(argc - 1, argv + 1);
@@ -303,3 +303,8 @@ int cli_certificate(int argc, char **argv)
 	fprintf(stderr, "deliberd certificate: unknown or missing action\n%s", certificate_usage);
 	return CLI_ERROR;
 }
+
+const struct cli_entry cli_keygen_entry = {"keygen", "create the signing key and certificate",
+                                           cli_keygen};
+const struct cli_entry cli_certificate_entry = {"certificate", "verify a destruction certificate",
+                                                cli_certificate};

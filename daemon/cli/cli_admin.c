@@ -80,7 +80,7 @@ static const char migrate_usage[] =
     "in order, each in its own transaction.  Refuses (exit 2) if an applied migration\n"
     "was changed or removed.  Ends with \"schema is current (N migrations)\".\n";
 
-int cli_migrate(int argc, char **argv)
+static int cli_migrate(int argc, char **argv)
 {
 	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
 	                                     {"migrations", required_argument, NULL, 'm'},
@@ -150,7 +150,7 @@ static int credential_add_cmd(const struct config *c, const char *role_s, const 
                               const char *name)
 {
 	enum role role;
-	if (role_s == NULL || !credential_role_parse(role_s, &role)) {
+	if (role_s == NULL || !role_parse(role_s, &role)) {
 		fprintf(stderr, "deliberd credential add: --role must be governance, delivery, "
 		                "recipient or auditor\n");
 		return CLI_ERROR;
@@ -267,7 +267,7 @@ static int credential_list_cmd(const struct config *c, const char *format)
 	return CLI_OK;
 }
 
-int cli_credential(int argc, char **argv)
+static int cli_credential(int argc, char **argv)
 {
 	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
 	                                     {"role", required_argument, NULL, 'r'},
@@ -389,7 +389,7 @@ static int audit_list_cmd(PGconn *db, int64_t after, int64_t limit)
 	return CLI_OK;
 }
 
-int cli_audit(int argc, char **argv)
+static int cli_audit(int argc, char **argv)
 {
 	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
 	                                     {"after", required_argument, NULL, 'a'},
@@ -454,3 +454,8 @@ int cli_audit(int argc, char **argv)
 	config_unref(c);
 	return rc;
 }
+
+const struct cli_entry cli_migrate_entry = {"migrate", "apply database migrations", cli_migrate};
+const struct cli_entry cli_credential_entry = {"credential", "add or revoke API credentials",
+                                               cli_credential};
+const struct cli_entry cli_audit_entry = {"audit", "verify the audit trail", cli_audit};

@@ -21,35 +21,6 @@
 #define CREDENTIAL_PRESENTED_MAX 256
 #define CREDENTIAL_NAME_MAX 100
 
-static const struct {
-	enum role role;
-	const char *name;
-} roles[] = {
-    {ROLE_GOVERNANCE, "governance"},
-    {ROLE_DELIVERY, "delivery"},
-    {ROLE_RECIPIENT, "recipient"},
-    {ROLE_AUDITOR, "auditor"},
-};
-
-bool credential_role_parse(const char *s, enum role *out)
-{
-	for (size_t i = 0; s != NULL && i < sizeof(roles) / sizeof(roles[0]); i++) {
-		if (strcmp(s, roles[i].name) == 0) {
-			*out = roles[i].role;
-			return true;
-		}
-	}
-	return false;
-}
-
-const char *credential_role_name(enum role r)
-{
-	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
-		if (roles[i].role == r)
-			return roles[i].name;
-	return "unknown";
-}
-
 bool credential_token_generate(char out[CREDENTIAL_TOKEN_LEN + 1])
 {
 	unsigned char raw[32];
@@ -101,7 +72,7 @@ bool credential_authenticate(PGconn *db, const char *token, struct principal *ou
 		return false;
 	}
 	bool ok = sscanf(PQgetvalue(r, 0, 0), "%" SCNd64, &out->credential_id) == 1 &&
-	          credential_role_parse(PQgetvalue(r, 0, 2), &out->role);
+	          role_parse(PQgetvalue(r, 0, 2), &out->role);
 	if (ok) {
 		snprintf(out->name, sizeof(out->name), "%s", PQgetvalue(r, 0, 1));
 		snprintf(out->recipient, sizeof(out->recipient), "%s",
@@ -156,10 +127,10 @@ bool credential_add(PGconn *db, const char *actor, enum role role, const char *r
 		return false;
 	}
 	credential_token_hash(token_out, hash);
-	const char *role_name = credential_role_name(role);
+	const char *rname = role_name(role);
 	if (!db_begin(db, e))
 		goto fail;
-	if (!store_credentials_insert(db, name, role_name, recipient, hash, actor, &id, e)) {
+	if (!store_credentials_insert(db, name, rname, recipient, hash, actor, &id, e)) {
 		if (e->kind == ERR_CONFLICT) {
 			err_clear(e);
 			err_set_field(e, ERR_CONFLICT, "name",
@@ -168,7 +139,7 @@ bool credential_add(PGconn *db, const char *actor, enum role role, const char *r
 		goto fail_tx;
 	}
 	json_t *details =
-	    json_pack("{s:s,s:s,s:s?}", "name", name, "role", role_name, "recipient", recipient);
+	    json_pack("{s:s,s:s,s:s?}", "name", name, "role", rname, "recipient", recipient);
 	if (!audit_append_object(db, actor, "credential.add", "credential", id, details, e) ||
 	    !db_commit(db, e))
 		goto fail_tx;

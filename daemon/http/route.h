@@ -17,23 +17,7 @@
 
 #include "config.h"
 #include "err.h"
-
-enum role {
-	ROLE_GOVERNANCE = 1 << 0,
-	ROLE_DELIVERY = 1 << 1,
-	ROLE_RECIPIENT = 1 << 2,
-	ROLE_AUDITOR = 1 << 3,
-};
-#define ROLE_PUBLIC 0u /* no authentication (only /healthz) */
-#define ROLE_ANY (ROLE_GOVERNANCE | ROLE_DELIVERY | ROLE_RECIPIENT | ROLE_AUDITOR)
-
-struct principal {
-	int64_t credential_id;
-	enum role role;
-	char name[128];
-	char recipient[64]; /* for ROLE_RECIPIENT, else "" */
-	char actor[48];     /* "credential:<id>", for audit events */
-};
+#include "role.h"
 
 #define ROUTE_MAX_PARAMS 4
 
@@ -82,8 +66,6 @@ struct evbuffer *http_body(struct http_ctx *ctx);
 /* A request header (case-insensitive name); NULL when absent.  Authorization is
  * deliberately not available to handlers. */
 const char *http_header(struct http_ctx *ctx, const char *name);
-/* "governance", "delivery", "recipient", "auditor". */
-const char *route_role_name(enum role role);
 
 /*
  * For server.c only: answers one request end to end (request id, public routes, bearer

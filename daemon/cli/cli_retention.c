@@ -262,7 +262,7 @@ static int retention_webhook(int argc, char **argv)
 	return ok ? CLI_OK : CLI_ERROR;
 }
 
-int cli_retention(int argc, char **argv)
+static int cli_retention(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(retention_usage, argc < 2 ? stderr : stdout);
@@ -276,3 +276,6 @@ int cli_retention(int argc, char **argv)
 	fputs(retention_usage, stderr);
 	return CLI_ERROR;
 }
+
+const struct cli_entry cli_retention_entry = {"retention", "run the retention scheduler once",
+                                              cli_retention};

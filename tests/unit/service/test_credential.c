@@ -96,14 +96,14 @@ static void test_roles(void **state)
 	             {"auditor", ROLE_AUDITOR}};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		enum role r;
-		assert_true(credential_role_parse(cases[i].name, &r));
+		assert_true(role_parse(cases[i].name, &r));
 		assert_int_equal(r, cases[i].role);
-		assert_string_equal(credential_role_name(r), cases[i].name);
+		assert_string_equal(role_name(r), cases[i].name);
 	}
 	enum role r;
-	assert_false(credential_role_parse("Governance", &r));
-	assert_false(credential_role_parse("", &r));
-	assert_false(credential_role_parse(NULL, &r));
+	assert_false(role_parse("Governance", &r));
+	assert_false(role_parse("", &r));
+	assert_false(role_parse(NULL, &r));
 }
 
 static void test_add_authenticate_revoke(void **state)

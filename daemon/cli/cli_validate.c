@@ -316,7 +316,7 @@ static struct extract_validator *validate_stream(const struct terms_deliberation
 	return v;
 }
 
-int cli_validate(int argc, char **argv)
+static int cli_validate(int argc, char **argv)
 {
 	struct validate_opts o;
 	struct extract_params p;
@@ -405,3 +405,6 @@ int cli_validate(int argc, char **argv)
 	terms_free(d);
 	return status;
 }
+
+const struct cli_entry cli_validate_entry = {"validate", "check an extract against the terms",
+                                             cli_validate};

@@ -41,21 +41,6 @@ static struct request *request_of(struct http_ctx *ctx)
 	return (struct request *)ctx;
 }
 
-const char *route_role_name(enum role role)
-{
-	switch (role) {
-	case ROLE_GOVERNANCE:
-		return "governance";
-	case ROLE_DELIVERY:
-		return "delivery";
-	case ROLE_RECIPIENT:
-		return "recipient";
-	case ROLE_AUDITOR:
-		return "auditor";
-	}
-	return "?";
-}
-
 const char *http_query(struct http_ctx *ctx, const char *name)
 {
 	struct request *r = request_of(ctx);
@@ -434,7 +419,7 @@ static const struct route *route_run(struct request *r, const struct route_env *
 	} else {
 		if (!route_authenticate(ctx, env, who, e))
 			return rt;
-		log_debug("authenticated %s (%s)", who->actor, route_role_name(who->role));
+		log_debug("authenticated %s (%s)", who->actor, role_name(who->role));
 	}
 	if (rt == NULL) {
 		if (allow[0] != '\0') {
@@ -451,7 +436,7 @@ static const struct route *route_run(struct request *r, const struct route_env *
 	if (!public) {
 		if ((rt->roles & (unsigned)who->role) == 0) {
 			err_set(e, ERR_FORBIDDEN, "the %s role may not use %s %s",
-			        route_role_name(who->role), method, rt->pattern);
+			        role_name(who->role), method, rt->pattern);
 			return rt;
 		}
 		ctx->who = who;

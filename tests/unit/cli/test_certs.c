@@ -506,27 +506,33 @@ static void test_cli_exit_codes(void **state)
 		free(sign_to_files(s, "good"));
 		certs_signer_free(s);
 	}
-	assert_int_equal(cli(cli_certificate, "certificate", "verify", json, p7s, "--ca", ca, NULL),
-	                 CLI_OK);
 	assert_int_equal(
-	    cli(cli_certificate, "certificate", "verify", json, p7s, "--ca", other, NULL),
-	    CLI_FAILED);
-	assert_int_equal(cli(cli_certificate, "certificate", "verify", json, "/nonexistent.p7s",
-	                     "--ca", ca, NULL),
+	    cli(cli_certificate_entry.exec, "certificate", "verify", json, p7s, "--ca", ca, NULL),
+	    CLI_OK);
+	assert_int_equal(cli(cli_certificate_entry.exec, "certificate", "verify", json, p7s, "--ca",
+	                     other, NULL),
+	                 CLI_FAILED);
+	assert_int_equal(cli(cli_certificate_entry.exec, "certificate", "verify", json,
+	                     "/nonexistent.p7s", "--ca", ca, NULL),
 	                 CLI_ERROR);
-	assert_int_equal(cli(cli_certificate, "certificate", "verify", json, p7s, NULL), CLI_ERROR);
-	assert_int_equal(cli(cli_certificate, "certificate", "--help", NULL), CLI_OK);
-	assert_int_equal(cli(cli_certificate, "certificate", "verify", "--help", NULL), CLI_OK);
-	assert_int_equal(cli(cli_keygen, "keygen", "--help", NULL), CLI_OK);
-	assert_int_equal(
-	    cli(cli_keygen, "keygen", "--key", key, "--cert", cert, "--days", "10", NULL), CLI_OK);
-	assert_int_equal(cli(cli_keygen, "keygen", "--key", key, "--cert", cert, NULL), CLI_ERROR);
-	assert_int_equal(cli(cli_keygen, "keygen", "--key", key, "--cert", cert, "--force", NULL),
+	assert_int_equal(cli(cli_certificate_entry.exec, "certificate", "verify", json, p7s, NULL),
+	                 CLI_ERROR);
+	assert_int_equal(cli(cli_certificate_entry.exec, "certificate", "--help", NULL), CLI_OK);
+	assert_int_equal(cli(cli_certificate_entry.exec, "certificate", "verify", "--help", NULL),
 	                 CLI_OK);
+	assert_int_equal(cli(cli_keygen_entry.exec, "keygen", "--help", NULL), CLI_OK);
+	assert_int_equal(cli(cli_keygen_entry.exec, "keygen", "--key", key, "--cert", cert,
+	                     "--days", "10", NULL),
+	                 CLI_OK);
+	assert_int_equal(cli(cli_keygen_entry.exec, "keygen", "--key", key, "--cert", cert, NULL),
+	                 CLI_ERROR);
 	assert_int_equal(
-	    cli(cli_keygen, "keygen", "--key", key, "--cert", cert, "--days", "0", "--force", NULL),
-	    CLI_ERROR);
-	assert_int_equal(cli(cli_keygen, "keygen", "--bogus", NULL), CLI_ERROR);
+	    cli(cli_keygen_entry.exec, "keygen", "--key", key, "--cert", cert, "--force", NULL),
+	    CLI_OK);
+	assert_int_equal(cli(cli_keygen_entry.exec, "keygen", "--key", key, "--cert", cert,
+	                     "--days", "0", "--force", NULL),
+	                 CLI_ERROR);
+	assert_int_equal(cli(cli_keygen_entry.exec, "keygen", "--bogus", NULL), CLI_ERROR);
 }
 
 int main(void)
