@@ -7,10 +7,9 @@ static const struct {
 	enum role role;
 	const char *name;
 } roles[] = {
-    {ROLE_GOVERNANCE, "governance"},
-    {ROLE_DELIVERY, "delivery"},
-    {ROLE_RECIPIENT, "recipient"},
-    {ROLE_AUDITOR, "auditor"},
+    {ROLE_GOVERNANCE, "governance"},         {ROLE_DELIVERY, "delivery"},
+    {ROLE_RECIPIENT, "recipient"},           {ROLE_AUDITOR, "auditor"},
+    {ROLE_OUTPUT_CHECKER, "output_checker"},
 };
 
 bool role_parse(const char *s, enum role *out)

@@ -15,9 +15,11 @@ enum role {
 	ROLE_DELIVERY = 1 << 1,
 	ROLE_RECIPIENT = 1 << 2,
 	ROLE_AUDITOR = 1 << 3,
+	ROLE_OUTPUT_CHECKER = 1 << 4, /* reviews outputs leaving the secure room (phase 2) */
 };
 #define ROLE_PUBLIC 0u /* no authentication (only /healthz) */
-#define ROLE_ANY (ROLE_GOVERNANCE | ROLE_DELIVERY | ROLE_RECIPIENT | ROLE_AUDITOR)
+#define ROLE_ANY                                                                                   \
+	(ROLE_GOVERNANCE | ROLE_DELIVERY | ROLE_RECIPIENT | ROLE_AUDITOR | ROLE_OUTPUT_CHECKER)
 
 struct principal {
 	int64_t credential_id;
@@ -27,7 +29,7 @@ struct principal {
 	char actor[48];     /* "credential:<id>", for audit events */
 };
 
-/* "governance", "delivery", "recipient", "auditor" (case-sensitive). */
+/* "governance", "delivery", "recipient", "auditor", "output_checker" (case-sensitive). */
 bool role_parse(const char *s, enum role *out) __attribute__((warn_unused_result));
 /* The name of one role; "unknown" for anything else. */
 const char *role_name(enum role r);
