@@ -339,7 +339,7 @@ static const char *reason_phrase(int status)
  * (405 has no error kind of its own; it is the only status decided here.) */
 static int error_body(const struct err *e, bool method_not_allowed, struct evbuffer *out)
 {
-	const char *code = method_not_allowed ? "method_not_allowed" : err_code(e->kind);
+	const char *code = method_not_allowed ? "method_not_allowed" : err_code_of(e);
 	json_t *inner = json_pack("{s:s,s:s}", "code", code, "message",
 	                          e->message[0] != '\0' ? e->message : err_code(e->kind));
 	if (inner != NULL && e->field[0] != '\0')

@@ -70,8 +70,9 @@ static const char *routes_checks_param(struct http_ctx *ctx, const char *name)
 }
 
 /* Query parameters to a checks_request, validated by the service alone: a phase or
- * date that is not a number becomes a value it refuses (0), naming the field. */
-static void routes_checks_request(struct http_ctx *ctx, struct checks_request *rq)
+ * date that is not a number becomes a value it refuses (0), naming the field.  A
+ * recorded check is dated today by the server's clock; `date` only serves a dry run. */
+static bool routes_checks_request(struct http_ctx *ctx, struct checks_request *rq, struct err *e)
 {
 	rq->deliberation = routes_checks_param(ctx, "deliberation");
 	rq->recipient = routes_checks_param(ctx, "recipient");
@@ -81,11 +82,20 @@ static void routes_checks_request(struct http_ctx *ctx, struct checks_request *r
 	if (phase != NULL && strlen(phase) <= 2 && strspn(phase, "0123456789") == strlen(phase))
 		rq->phase = atoi(phase);
 	rq->destination = routes_checks_param(ctx, "destination");
+	const char *dry = routes_checks_param(ctx, "dry_run");
+	if (dry != NULL && strcmp(dry, "true") != 0 && strcmp(dry, "false") != 0) {
+		err_set_code(e, ERR_INVALID, "invalid_parameter", "dry_run",
+		             "dry_run must be true or false");
+		return false;
+	}
+	rq->dry_run = dry != NULL && strcmp(dry, "true") == 0;
 	const char *date = routes_checks_param(ctx, "date");
 	rq->date = clock_brussels_date(clock_now());
+	rq->date_given = date != NULL;
 	if (date != NULL && !terms_date_parse(date, &rq->date))
 		rq->date = 0;
 	rq->actor = ctx->who->actor;
+	return true;
 }
 
 /* The staged file named by a JSON body, opened inside the staging directory. */
@@ -112,7 +122,8 @@ static void routes_checks_post(struct http_ctx *ctx, struct err *e)
 {
 	struct checks_request rq;
 	memset(&rq, 0, sizeof(rq));
-	routes_checks_request(ctx, &rq);
+	if (!routes_checks_request(ctx, &rq, e))
+		return;
 
 	/* A JSON body names a staged file; any other body is the extract itself (curl
 	 * sends --data-binary as form-urlencoded unless told otherwise). */

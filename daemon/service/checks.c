@@ -356,6 +356,11 @@ static bool checks_record(PGconn *db, const struct checks_request *rq, int32_t d
 		json_decref(details);
 	}
 	json_decref(counts);
+	if (ok && rq->dry_run) {
+		/* The whole recording, cap included, judged and then undone. */
+		db_rollback(db);
+		return true;
+	}
 	if (ok && db_commit(db, e))
 		return true;
 fail:
@@ -393,7 +398,34 @@ static bool checks_request_valid(const struct checks_request *rq, struct err *e)
 		err_set(e, ERR_INTERNAL, "a check needs an actor");
 		return false;
 	}
+	if (rq->date_given && !rq->dry_run) {
+		err_set_code(e, ERR_INVALID, "invalid_parameter", "date",
+		             "date is only accepted with dry_run=true: a recorded check is dated "
+		             "today (Europe/Brussels) by the server's clock");
+		return false;
+	}
 	return true;
+}
+
+/* Where the terms in force on date list destinations for the phase, the check
+ * must name one (21/128: both phases). */
+static bool checks_destination_present(const struct terms_deliberation *d,
+                                       const struct checks_request *rq, int32_t date,
+                                       struct err *e)
+{
+	if (rq->destination != NULL)
+		return true;
+	const struct terms_version *tv = terms_version_at(d, date);
+	if (tv == NULL || !tv->on_record)
+		return true; /* the report says outside_validity or terms_unknown */
+	const struct terms_phase *ph = terms_find_phase(&tv->body, rq->phase);
+	if (ph == NULL || ph->ndestinations == 0)
+		return true;
+	err_set_code(e, ERR_INVALID, "invalid_parameter", "destination",
+	             "destination is required: the terms of %s version %d list destinations "
+	             "for phase %d (e.g. %s)",
+	             d->reference, tv->number, rq->phase, ph->destinations[0]);
+	return false;
 }
 
 json_t *checks_run(PGconn *db, const struct config *c, const struct checks_request *given,
@@ -451,8 +483,8 @@ json_t *checks_run(PGconn *db, const struct config *c, const struct checks_reque
 			goto done;
 		}
 	}
-	v = extract_new(d, &params, e);
-	if (v == NULL)
+	v = extract_new(d, &params, e); /* refuses an unknown group or phase first */
+	if (v == NULL || !checks_destination_present(d, rq, date, e))
 		goto done;
 	for (;;) {
 		const char *buf = NULL;
@@ -473,12 +505,16 @@ json_t *checks_run(PGconn *db, const struct config *c, const struct checks_reque
 		err_set(e, ERR_INTERNAL, "cannot render the report");
 		goto done;
 	}
-	json_object_set_new(out, "check_id", json_integer(id));
-	if (rep.passed)
-		json_object_set_new(out, "delivery_id", json_integer(id));
-	log_info("check %" PRId64 " of %s for %s group %s phase %d: %s (%" PRIu64 " rows, %" PRIu64
+	json_object_set_new(out, "recorded", json_boolean(!rq->dry_run));
+	if (!rq->dry_run) {
+		json_object_set_new(out, "check_id", json_integer(id));
+		if (rep.passed)
+			json_object_set_new(out, "delivery_id", json_integer(id));
+	}
+	log_info("%s %" PRId64 " of %s for %s group %s phase %d: %s (%" PRIu64 " rows, %" PRIu64
 	         " persons, %" PRIu64 " bytes)",
-	         id, ref, rq->recipient, rq->group, rq->phase, rep.passed ? "pass" : "fail",
+	         rq->dry_run ? "dry-run check" : "check", id, ref, rq->recipient, rq->group,
+	         rq->phase, rep.passed ? "pass" : "fail",
 	         rep.rows, rep.persons, rep.bytes);
 done:
 	if (finished)

@@ -29,12 +29,18 @@ struct checks_request {
 	const char *group;
 	int phase;
 	const char *destination; /* NULL: not given */
-	int32_t date;            /* YYYYMMDD, the delivery date */
+	int32_t date;            /* YYYYMMDD: today in Brussels, or the date asked for */
+	bool date_given;         /* the caller chose the date: only with dry_run */
+	bool dry_run;            /* judge, record nothing ("recorded": false) */
 	const char *actor;       /* audit actor, "credential:<id>" */
 };
 
 /* Runs and records one check.  Returns the validator's report with "check_id",
- * and "delivery_id" when it passed; a failing extract is a result, not an error.
+ * "recorded": true, and "delivery_id" when it passed; a failing extract is a
+ * result, not an error.  A dry run computes the same report (cap included, in a
+ * transaction rolled back) and answers "recorded": false with no ids.  A date
+ * chosen by the caller without dry_run, or no destination where the terms list
+ * destinations for the phase, is 400 invalid_parameter.
  * NULL with e set when the check could not run (unknown deliberation, bad
  * parameters, read error, database).  The parameters are validated here, for every
  * face: a missing one (NULL, phase 0) is ERR_INVALID naming its field, as is a

@@ -33,6 +33,19 @@ void err_set_field(struct err *e, enum err_kind kind, const char *field, const c
 	va_end(ap);
 }
 
+void err_set_code(struct err *e, enum err_kind kind, const char *code, const char *field,
+                  const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e == NULL || e->kind != ERR_NONE)
+		return;
+	va_start(ap, fmt);
+	err_vset(e, kind, field, fmt, ap);
+	va_end(ap);
+	snprintf(e->code, sizeof(e->code), "%s", code != NULL ? code : "");
+}
+
 void err_clear(struct err *e)
 {
 	memset(e, 0, sizeof(*e));
@@ -61,4 +74,9 @@ const char *err_code(enum err_kind kind)
 int err_http_status(enum err_kind kind)
 {
 	return err_table[kind].status;
+}
+
+const char *err_code_of(const struct err *e)
+{
+	return e->code[0] != '\0' ? e->code : err_code(e->kind);
 }

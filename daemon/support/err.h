@@ -23,6 +23,7 @@ enum err_kind {
 struct err {
 	enum err_kind kind;
 	char field[64];    /* the offending field or parameter, "" if none */
+	char code[32];     /* a finer code than the kind's ("check_expired"), "" if none */
 	char message[480]; /* human-readable, precise, value-free */
 };
 
@@ -31,7 +32,12 @@ void err_set(struct err *e, enum err_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void err_set_field(struct err *e, enum err_kind kind, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The same with a code of its own, finer than the kind's (409 "check_expired"). */
+void err_set_code(struct err *e, enum err_kind kind, const char *code, const char *field,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void err_clear(struct err *e);
+/* e->code when set, else the kind's code. */
+const char *err_code_of(const struct err *e);
 /* Stable snake_case code for JSON bodies: "invalid", "not_found", ... */
 const char *err_code(enum err_kind kind);
 int err_http_status(enum err_kind kind);

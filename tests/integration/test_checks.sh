@@ -88,13 +88,13 @@ persons() {
     done
   } >"$1"
 }
-q99="deliberation=99-1&group=naric&phase=1&destination=recipient_premises&date=2025-06-01"
+q99="deliberation=99-1&group=naric&phase=1&destination=recipient_premises"
 
 # --- 21/128 as shipped: a small passing extract, a failing one -------------------------------
 # 8675309.. and QZXJWV are distinctive cell values that must never come back.
 printf 'person_id,reference_period,sex,age_class\n8675309,2024Q1,1,25-29\n8675310,2024-05,2,30-34\n' \
   >"$T_DIR/ok.csv"
-q128="deliberation=21/128&recipient=maastricht-sbe&group=naric&phase=1&destination=recipient_premises&date=2025-12-01"
+q128="deliberation=21/128&recipient=maastricht-sbe&group=naric&phase=1&destination=recipient_premises"
 check "$delivery" "$q128" "$T_DIR/ok.csv"
 t_expect_status 200
 t_expect_json .verdict pass
@@ -178,7 +178,7 @@ t_expect_json .error_counts.sample_cap 1
 check "$delivery" "recipient=lab-one&${q99/naric/foreign_born}" "$T_DIR/c.csv"
 t_expect_json .verdict pass
 persons "$T_DIR/many.csv" 100 140
-check "$delivery" "recipient=lab-one&deliberation=99-1&group=naric&phase=2&destination=secure_room&date=2025-06-01" \
+check "$delivery" "recipient=lab-one&deliberation=99-1&group=naric&phase=2&destination=secure_room" \
   "$T_DIR/many.csv"
 t_expect_json .verdict pass
 scope="recipient_id = 'lab-one' AND group_code = 'naric' AND phase = 1"
@@ -246,7 +246,7 @@ t_expect_error 400 invalid
 } >"$T_DIR/big.csv"
 for ((i = 0; i < 3; i++)); do cat "$T_DIR/big.csv"; done | sed '1!{/^person_id/d}' >"$T_DIR/staging/big.csv"
 big_sha=$(sha256sum <"$T_DIR/staging/big.csv" | cut -d' ' -f1)
-qbig="recipient=lab-one&deliberation=99-1&group=naric&phase=2&destination=secure_room&date=2025-06-01"
+qbig="recipient=lab-one&deliberation=99-1&group=naric&phase=2&destination=secure_room"
 check "$delivery" "$qbig" "$T_DIR/staging/big.csv"
 t_expect_json .verdict pass
 t_expect_json .rows 180000
@@ -280,16 +280,41 @@ ${base/phase=1/phase=x} phase
 ${base/phase=1/phase=0} phase
 ${base/&phase=1/} phase
 $base&destination=../x destination
-$base&date=2025-02-30 date
-$base&date=20251201 date
+$base&destination=recipient_premises&dry_run=true&date=2025-02-30 date
+$base&destination=recipient_premises&dry_run=true&date=20251201 date
 EOF
+# Recorded checks are dated by the server's clock; a date only with dry_run=true, and a
+# destination wherever the terms list destinations for the phase (21/128: both).
+counts="SELECT (SELECT count(*) FROM deliveries) || '/' || (SELECT count(*) FROM audit_events)"
+before=$(sql "$counts")
+while read -r query field; do
+  check "$delivery" "$query" "$T_DIR/ok.csv"
+  t_expect_error 400 invalid_parameter
+  t_expect_json .error.field "$field"
+done <<EOF
+$base&destination=recipient_premises&date=2025-12-01 date
+$base&destination=recipient_premises&dry_run=false&date=2025-12-01 date
+$base&destination=recipient_premises&dry_run=maybe dry_run
+$base destination
+${base/phase=1/phase=2} destination
+EOF
+[[ $(sql "$counts") == "$before" ]] || t_fail "a refused check changed the database"
+# a dry run: the report for that date, nothing recorded
+check "$delivery" "$base&destination=recipient_premises&dry_run=true&date=2025-12-01" "$T_DIR/ok.csv"
+t_expect_status 200
+t_expect_json '"\(.verdict) \(.recorded) \(.date) \(has("check_id")) \(has("delivery_id"))"' \
+  "pass false 2025-12-01 false false"
+check "$delivery" "$base&destination=recipient_premises&dry_run=true&date=2031-02-01" "$T_DIR/ok.csv"
+t_expect_json '"\(.verdict) \(.recorded) \(.error_counts.outside_validity)"' "fail false 1"
+[[ $(sql "$counts") == "$before" ]] || t_fail "a dry run recorded something"
 check "$delivery" "${base/21-128/98-7}" "$T_DIR/ok.csv"
 t_expect_error 404 not_found
 
-# the date defaults to today in Brussels
-check "$delivery" "recipient=lab-one&deliberation=99-1&group=naric&phase=2" "$T_DIR/a.csv"
+# a recorded check is dated today in Brussels
+check "$delivery" "recipient=lab-one&deliberation=99-1&group=naric&phase=2&destination=secure_room" "$T_DIR/a.csv"
 t_expect_status 200
 t_expect_json .date "$(TZ=Europe/Brussels date +%F)"
+t_expect_json .recorded true
 
 # --- reading deliveries ---------------------------------------------------------------------------
 req GET "/v1/deliveries/$a" "$auditor"

@@ -19,7 +19,7 @@ sql() {
   psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$T_DB" -c "$1"
 }
 check() { # check QUERY-SUFFIX: a small passing extract of 21/128
-  t_http POST "/v1/checks?deliberation=21-128&recipient=maastricht-sbe&date=2025-12-01&$1" \
+  t_http POST "/v1/checks?deliberation=21-128&recipient=maastricht-sbe&$1" \
     "$delivery" -H 'Content-Type: text/csv' --data-binary "@$T_DIR/ok.csv"
 }
 printf 'person_id,reference_period,sex\n101,2024Q1,1\n102,2024Q2,2\n' >"$T_DIR/ok.csv"
