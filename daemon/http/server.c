@@ -48,6 +48,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -60,7 +62,8 @@
 #define SERVER_MAX_HOOKS 8
 #define CANNED_MAX 4096 /* evhttp's error pages are a few hundred bytes */
 #define NO_FOREIGN ((size_t)-1)
-#define SCAN_LINE_MAX 80 /* enough for "Content-Length: " and 20 digits */
+#define SCAN_LINE_MAX 80     /* enough for "Content-Length: " and 20 digits */
+#define TLS_RECORD_MAX 16384 /* a TLS record's plaintext: one SSL_write per output chunk */
 
 /* Mozilla "intermediate" (TLS 1.2 ciphers; TLS 1.3 suites). */
 #define TLS12_CIPHERS                                                                              \
@@ -87,6 +90,7 @@ struct conn {
 	bool rejected;     /* over limits.max_connections: closed at the first chance */
 	bool in_dispatch;  /* our request callback is running: what it writes is ours */
 	bool rewriting;    /* conn_fixup_cb is editing the output */
+	bool nodelay;      /* TCP_NODELAY is set on the socket */
 	size_t foreign_at; /* output offset of bytes evhttp wrote itself, or NO_FOREIGN */
 	struct event *fixup;
 	struct evbuffer_cb_entry *outcb;
@@ -456,10 +460,26 @@ static void conn_scan_reset(struct conn *c)
 	c->length = 0;
 }
 
+/* Small responses must not wait for the client's delayed ACK (Nagle: a second write
+ * waits until the first is acknowledged, 40 ms on Linux).  Linux copies TCP_NODELAY
+ * from the listening socket to accepted ones; this makes sure of it per connection,
+ * before the first response (evhttp gives the socket to the bufferevent only after
+ * our bufferevent callback, so the first input is the first chance). */
+static void conn_nodelay(struct conn *c)
+{
+	if (c->nodelay)
+		return;
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	int one = 1;
+	if (fd >= 0 && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0)
+		c->nodelay = true;
+}
+
 /* New bytes arrived (always appended): scan them before evhttp parses them. */
 static void conn_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
 	struct conn *c = arg;
+	conn_nodelay(c);
 	if (!c->scanning || info->n_added == 0)
 		return;
 	size_t len = evbuffer_get_length(buf);
@@ -516,10 +536,23 @@ static void conn_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *
 	if (c->foreign_at != NO_FOREIGN && info->n_deleted > 0)
 		c->foreign_at =
 		    info->n_deleted >= c->foreign_at ? 0 : c->foreign_at - info->n_deleted;
-	if (info->n_added > 0 && !c->in_dispatch && c->foreign_at == NO_FOREIGN) {
+	if (info->n_added > 0 && !c->in_dispatch && c->foreign_at == NO_FOREIGN)
 		c->foreign_at = info->orig_size;
+	if (info->n_added > 0)
 		event_active(c->fixup, EV_READ, 1);
-	}
+}
+
+/* bufferevent_openssl makes one SSL_write, so one TLS record (and, with TCP_NODELAY,
+ * one segment), per chunk of the output buffer; evhttp leaves the status line and
+ * headers in one chunk and the body in others.  Joining the first TLS_RECORD_MAX
+ * bytes makes a small answer one record and a large one full records. */
+static void conn_coalesce(struct conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t len = evbuffer_get_length(out);
+	size_t n = len < TLS_RECORD_MAX ? len : TLS_RECORD_MAX;
+	if (n > 0 && evbuffer_get_contiguous_space(out) < n)
+		evbuffer_pullup(out, (ev_ssize_t)n);
 }
 
 /* Finds "\r\nName: value" (case-insensitive name) in a header block. */
@@ -571,11 +604,8 @@ static void canned_json(const struct config *cfg, int status, bool over_budget,
 
 /* Replaces an evhttp error page (status >= 400, text/html) at c->foreign_at in the
  * output by the JSON error shape, keeping evhttp's status line and other headers. */
-static void conn_fixup_cb(evutil_socket_t fd, short what, void *arg)
+static void conn_fixup_canned(struct conn *c)
 {
-	struct conn *c = arg;
-	(void)fd;
-	(void)what;
 	size_t at = c->foreign_at;
 	c->foreign_at = NO_FOREIGN;
 	struct evbuffer *out = bufferevent_get_output(c->bev);
@@ -627,6 +657,16 @@ static void conn_fixup_cb(evutil_socket_t fd, short what, void *arg)
 	evbuffer_free(keep);
 	evbuffer_free(body);
 	log_info("HTTP %d answered by the connection layer (limits or malformed request)", status);
+}
+
+/* Runs before the socket write of anything added to the output. */
+static void conn_fixup_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	(void)fd;
+	(void)what;
+	conn_fixup_canned(c);
+	conn_coalesce(c);
 }
 
 /* The limits evhttp copies into each new connection follow the current generation. */
@@ -901,6 +941,8 @@ static bool server_listen(struct server *s, const struct config *c, struct err *
 		}
 		int one = 1;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		/* inherited by accepted sockets on Linux; conn_nodelay makes sure */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, SERVER_BACKLOG) != 0) {
 			saved = errno;
 			close(fd);
