@@ -2,10 +2,10 @@
 * serve: `deliberd serve` (the daemon) and `deliberd check-config` (validate a
  * configuration file, including that its TLS certificate and key load, and exit).
  */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "serve.h"
+#include "cli_util.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -29,31 +29,16 @@ static const char check_usage[] =
     "Exit status: 0 valid, 2 invalid (the message names file, line and key).\n";
 
 /* --config FILE and --help, nothing else; NULL path and *rc set when done already. */
-static const char *parse_args(int argc, char **argv, const char *usage, int *rc)
+static const char *parse_args(const char *cmd, int argc, char **argv, const char *usage, int *rc)
 {
-	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-	                                     {"help", no_argument, NULL, 'h'},
-	                                     {NULL, 0, NULL, 0}};
-	const char *path = NULL;
-	int o;
+	const struct cli_spec spec = {cmd, usage, NULL, NULL, NULL};
+	const char *path;
+	int first;
 
-	optind = 0;
-	while ((o = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (o) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			*rc = CLI_OK;
-			return NULL;
-		default:
-			fputs(usage, stderr);
-			*rc = CLI_ERROR;
-			return NULL;
-		}
-	}
-	if (optind != argc || path == NULL) {
+	*rc = cli_util_parse(&spec, argc, argv, &path, &first);
+	if (*rc != CLI_CONTINUE)
+		return NULL;
+	if (first != argc || path == NULL) {
 		fputs(usage, stderr);
 		*rc = CLI_ERROR;
 		return NULL;
@@ -64,7 +49,7 @@ static const char *parse_args(int argc, char **argv, const char *usage, int *rc)
 static int cli_check_config(int argc, char **argv)
 {
 	int rc = CLI_ERROR;
-	const char *path = parse_args(argc, argv, check_usage, &rc);
+	const char *path = parse_args("check-config", argc, argv, check_usage, &rc);
 	struct err e = {0};
 
 	if (path == NULL)
@@ -89,7 +74,7 @@ static int cli_check_config(int argc, char **argv)
 static int cli_serve(int argc, char **argv)
 {
 	int rc = CLI_ERROR;
-	const char *path = parse_args(argc, argv, serve_usage, &rc);
+	const char *path = parse_args("serve", argc, argv, serve_usage, &rc);
 	struct err e = {0};
 
 	if (path == NULL)

@@ -4,7 +4,6 @@
  * tests use --at to get there), and `deliberd retention webhook` sets where
  * governance receives escalations.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +14,6 @@
 #include "clock.h"
 #include "config.h"
 #include "db.h"
-#include "log.h"
 #include "migrate.h"
 #include "retention.h"
 
@@ -111,40 +109,26 @@ static void print_text(const json_t *r)
 		printf("nothing to do\n");
 }
 
+enum { OPT_AT = 1, OPT_DRY_RUN, OPT_FORMAT, OPT_URL, OPT_SECRET_FILE };
+
 static int retention_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"at", required_argument, NULL, 'a'},     {"dry-run", no_argument, NULL, 'n'},
-	    {"format", required_argument, NULL, 'f'}, {"config", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	    {"at", required_argument, NULL, OPT_AT},
+	    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {NULL, 0, NULL, 0},
 	};
-	const char *at = NULL, *format = "text", *config_path = NULL;
-	bool dry = false;
-	int o;
-	optind = 0;
-	while ((o = getopt_long(argc, argv, "a:nf:c:h", opts, NULL)) != -1) {
-		switch (o) {
-		case 'a':
-			at = optarg;
-			break;
-		case 'n':
-			dry = true;
-			break;
-		case 'f':
-			format = optarg;
-			break;
-		case 'c':
-			config_path = optarg;
-			break;
-		case 'h':
-			fputs(retention_usage, stdout);
-			return CLI_OK;
-		default:
-			fputs(retention_usage, stderr);
-			return CLI_ERROR;
-		}
-	}
-	if (optind != argc || (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)) {
+	const char *arg[CLI_OPT_MAX] = {0}, *config_path;
+	const struct cli_spec spec = {"retention run", retention_usage, opts, NULL, arg};
+	int first, rc = cli_util_parse(&spec, argc, argv, &config_path, &first);
+
+	if (rc != CLI_CONTINUE)
+		return rc;
+	const char *at = arg[OPT_AT];
+	const char *format = arg[OPT_FORMAT] != NULL ? arg[OPT_FORMAT] : "text";
+	bool dry = arg[OPT_DRY_RUN] != NULL;
+	if (first != argc || (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)) {
 		fputs(retention_usage, stderr);
 		return CLI_ERROR;
 	}
@@ -156,12 +140,9 @@ static int retention_run(int argc, char **argv)
 		return CLI_ERROR;
 	}
 	struct err e = {0};
-	struct config *c = config_path != NULL ? config_load(config_path, &e) : config_default();
-	if (c == NULL) {
-		fprintf(stderr, "deliberd retention run: %s\n", e.message);
+	struct config *c = cli_util_config("retention run", config_path);
+	if (c == NULL)
 		return CLI_ERROR;
-	}
-	log_setup(LOG_LEVEL_WARN, LOG_FORMAT_TEXT);
 	PGconn *db = open_db(c);
 	if (db == NULL) {
 		config_unref(c);
@@ -204,35 +185,18 @@ static bool read_secret(const char *path, char *out, size_t size)
 static int retention_webhook(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"url", required_argument, NULL, 'u'},
-	    {"secret-file", required_argument, NULL, 's'},
-	    {"config", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},
+	    {"url", required_argument, NULL, OPT_URL},
+	    {"secret-file", required_argument, NULL, OPT_SECRET_FILE},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *url = NULL, *secret_file = NULL, *config_path = NULL;
-	int o;
-	optind = 0;
-	while ((o = getopt_long(argc, argv, "u:s:c:h", opts, NULL)) != -1) {
-		switch (o) {
-		case 'u':
-			url = optarg;
-			break;
-		case 's':
-			secret_file = optarg;
-			break;
-		case 'c':
-			config_path = optarg;
-			break;
-		case 'h':
-			fputs(retention_usage, stdout);
-			return CLI_OK;
-		default:
-			fputs(retention_usage, stderr);
-			return CLI_ERROR;
-		}
-	}
-	if (optind != argc || url == NULL || secret_file == NULL) {
+	const char *arg[CLI_OPT_MAX] = {0}, *config_path;
+	const struct cli_spec spec = {"retention webhook", retention_usage, opts, NULL, arg};
+	int first, rc = cli_util_parse(&spec, argc, argv, &config_path, &first);
+
+	if (rc != CLI_CONTINUE)
+		return rc;
+	const char *url = arg[OPT_URL], *secret_file = arg[OPT_SECRET_FILE];
+	if (first != argc || url == NULL || secret_file == NULL) {
 		fputs(retention_usage, stderr);
 		return CLI_ERROR;
 	}
@@ -242,12 +206,9 @@ static int retention_webhook(int argc, char **argv)
 		return CLI_ERROR;
 	}
 	struct err e = {0};
-	struct config *c = config_path != NULL ? config_load(config_path, &e) : config_default();
-	if (c == NULL) {
-		fprintf(stderr, "deliberd retention webhook: %s\n", e.message);
+	struct config *c = cli_util_config("retention webhook", config_path);
+	if (c == NULL)
 		return CLI_ERROR;
-	}
-	log_setup(LOG_LEVEL_WARN, LOG_FORMAT_TEXT);
 	PGconn *db = open_db(c);
 	char actor[CLI_UTIL_ACTOR_SIZE];
 	cli_util_actor(actor, sizeof(actor));
@@ -264,17 +225,13 @@ static int retention_webhook(int argc, char **argv)
 
 static int cli_retention(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(retention_usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? CLI_ERROR : CLI_OK;
-	}
-	if (strcmp(argv[1], "run") == 0)
-		return retention_run(argc - 1, argv + 1);
-	if (strcmp(argv[1], "webhook") == 0)
-		return retention_webhook(argc - 1, argv + 1);
-	fprintf(stderr, "deliberd retention: unknown action '%s'\n", argv[1]);
-	fputs(retention_usage, stderr);
-	return CLI_ERROR;
+	static const char *const actions[] = {"run", "webhook", NULL};
+	int action,
+	    rc = cli_util_action("retention", retention_usage, actions, argc, argv, &action);
+	if (rc != CLI_CONTINUE)
+		return rc;
+	return action == 0 ? retention_run(argc - 1, argv + 1)
+	                   : retention_webhook(argc - 1, argv + 1);
 }
 
 const struct cli_entry cli_retention_entry = {"retention", "run the retention scheduler once",

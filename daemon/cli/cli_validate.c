@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_util.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -35,127 +36,105 @@ struct validate_opts {
 	const char *recipient, *group, *phase, *date, *destination;
 	const char *format, *max_errors, *threads;
 	const char *extract;
-	bool help;
 };
 
-static void usage(FILE *out)
-{
-	fputs("usage: deliberd validate --terms FILE --recipient ID --group G --phase N\n"
-	      "                         --date YYYY-MM-DD [--destination D]\n"
-	      "                         [--format json|text] [--max-errors N] EXTRACT\n"
-	      "       deliberd validate --config FILE --deliberation REF ... EXTRACT\n"
-	      "\n"
-	      "Checks an extract (CSV, header row of variable codes; '-' reads stdin)\n"
-	      "against the terms of a deliberation in force on --date: a deliberation\n"
-	      "file (--terms) or the registry (--config FILE --deliberation 21/128).\n"
-	      "\n"
-	      "  --recipient ID      who receives the extract (e.g. maastricht-sbe)\n"
-	      "  --group G           target group (e.g. naric)\n"
-	      "  --phase N           phase of the study (1, 2)\n"
-	      "  --date YYYY-MM-DD   delivery date (default: today, Europe/Brussels)\n"
-	      "  --destination D     recipient_premises or secure_room (not checked if absent)\n"
-	      "  --format F          json (default: one JSON object on stdout) or text\n"
-	      "  --max-errors N      error examples in the report (default 100)\n"
-	      "  --threads N         threads for a regular file (default: all cores)\n"
-	      "\n"
-	      "Exit status: 0 the extract passes, 1 it breaks a rule, 2 it could not be\n"
-	      "checked (bad arguments, unreadable file, bad terms, no database).\n"
-	      "Reports name rule, line and column, never a value (docs/validation.md).\n",
-	      out);
-}
+static const char validate_usage[] =
+    "usage: deliberd validate --terms FILE --recipient ID --group G --phase N\n"
+    "                         --date YYYY-MM-DD [--destination D]\n"
+    "                         [--format json|text] [--max-errors N] EXTRACT\n"
+    "       deliberd validate --config FILE --deliberation REF ... EXTRACT\n"
+    "\n"
+    "Checks an extract (CSV, header row of variable codes; '-' reads stdin)\n"
+    "against the terms of a deliberation in force on --date: a deliberation\n"
+    "file (--terms) or the registry (--config FILE --deliberation 21/128).\n"
+    "\n"
+    "  --recipient ID      who receives the extract (e.g. maastricht-sbe)\n"
+    "  --group G           target group (e.g. naric)\n"
+    "  --phase N           phase of the study (1, 2)\n"
+    "  --date YYYY-MM-DD   delivery date (default: today, Europe/Brussels)\n"
+    "  --destination D     recipient_premises or secure_room (not checked if absent)\n"
+    "  --format F          json (default: one JSON object on stdout) or text\n"
+    "  --max-errors N      error examples in the report (default 100)\n"
+    "  --threads N         threads for a regular file (default: all cores)\n"
+    "\n"
+    "Exit status: 0 the extract passes, 1 it breaks a rule, 2 it could not be\n"
+    "checked (bad arguments, unreadable file, bad terms, no database).\n"
+    "Reports name rule, line and column, never a value (docs/validation.md).\n";
 
-static bool opt_value(struct validate_opts *o, const char *key, const char *val)
-{
-	static const struct {
-		const char *name;
-		size_t offset;
-	} table[] = {
-	    {"terms", offsetof(struct validate_opts, terms)},
-	    {"config", offsetof(struct validate_opts, config)},
-	    {"deliberation", offsetof(struct validate_opts, deliberation)},
-	    {"recipient", offsetof(struct validate_opts, recipient)},
-	    {"group", offsetof(struct validate_opts, group)},
-	    {"phase", offsetof(struct validate_opts, phase)},
-	    {"date", offsetof(struct validate_opts, date)},
-	    {"destination", offsetof(struct validate_opts, destination)},
-	    {"format", offsetof(struct validate_opts, format)},
-	    {"max-errors", offsetof(struct validate_opts, max_errors)},
-	    {"threads", offsetof(struct validate_opts, threads)},
-	};
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		if (strcmp(key, table[i].name) == 0) {
-			const char **slot = (const char **)(void *)((char *)o + table[i].offset);
-			if (*slot) {
-				fprintf(stderr, "deliberd validate: option '--%s' given twice\n",
-				        key);
-				return false;
-			}
-			*slot = val;
-			return true;
-		}
-	}
-	fprintf(stderr, "deliberd validate: unknown option '--%s' (see --help)\n", key);
-	return false;
-}
+/* The options of validate, in the order of struct validate_opts's fields. */
+enum {
+	OPT_TERMS = 1,
+	OPT_DELIBERATION,
+	OPT_RECIPIENT,
+	OPT_GROUP,
+	OPT_PHASE,
+	OPT_DATE,
+	OPT_DESTINATION,
+	OPT_FORMAT,
+	OPT_MAX_ERRORS,
+	OPT_THREADS,
+};
 
-static bool parse_args(int argc, char **argv, struct validate_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			o->help = true;
-			return true;
-		}
-		if (strncmp(a, "--", 2) != 0 || strcmp(a, "--") == 0) {
-			if (strcmp(a, "--") == 0 && i + 1 < argc)
-				a = argv[++i];
-			if (o->extract) {
-				fputs("deliberd validate: only one EXTRACT may be given\n", stderr);
-				return false;
-			}
-			o->extract = a;
-			continue;
-		}
-		char key[32];
-		const char *name = a + 2, *eq = strchr(name, '='), *val;
-		size_t len = eq ? (size_t)(eq - name) : strlen(name);
-		if (len == 0 || len >= sizeof(key)) {
-			fprintf(stderr, "deliberd validate: unknown option '%.40s'\n", a);
-			return false;
-		}
-		memcpy(key, name, len);
-		key[len] = '\0';
-		if (eq) {
-			val = eq + 1;
-		} else if (i + 1 < argc) {
-			val = argv[++i];
-		} else {
-			fprintf(stderr, "deliberd validate: option '--%s' needs a value\n", key);
-			return false;
-		}
-		if (!opt_value(o, key, val))
-			return false;
-	}
-	return true;
-}
+static const struct option validate_options[] = {
+    {"terms", required_argument, NULL, OPT_TERMS},
+    {"deliberation", required_argument, NULL, OPT_DELIBERATION},
+    {"recipient", required_argument, NULL, OPT_RECIPIENT},
+    {"group", required_argument, NULL, OPT_GROUP},
+    {"phase", required_argument, NULL, OPT_PHASE},
+    {"date", required_argument, NULL, OPT_DATE},
+    {"destination", required_argument, NULL, OPT_DESTINATION},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"max-errors", required_argument, NULL, OPT_MAX_ERRORS},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {NULL, 0, NULL, 0},
+};
 
-static bool parse_int(const char *s, long min, long max, long *out)
+/* Each option at most once: a second --date is a mistake, not an override. */
+static bool take_option(void *ctx, int val, const char *arg)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
+	const char **slot = (const char **)ctx + val;
+	if (*slot != NULL) {
+		fprintf(stderr, "deliberd validate: option '--%s' given twice\n",
+		        validate_options[val - 1].name);
 		return false;
-	*out = v;
+	}
+	*slot = arg;
 	return true;
+}
+
+/* Fills o from argv; an exit status when done already (help, bad arguments). */
+static int parse_args(int argc, char **argv, struct validate_opts *o)
+{
+	const char *arg[CLI_OPT_MAX] = {0};
+	const struct cli_spec spec = {"validate", validate_usage, validate_options, take_option,
+	                              arg};
+	int first, rc = cli_util_parse(&spec, argc, argv, &o->config, &first);
+
+	if (rc != CLI_CONTINUE)
+		return rc;
+	if (argc - first > 1) {
+		fputs("deliberd validate: only one EXTRACT may be given\n", stderr);
+		return CLI_ERROR;
+	}
+	o->extract = first < argc ? argv[first] : NULL;
+	o->terms = arg[OPT_TERMS];
+	o->deliberation = arg[OPT_DELIBERATION];
+	o->recipient = arg[OPT_RECIPIENT];
+	o->group = arg[OPT_GROUP];
+	o->phase = arg[OPT_PHASE];
+	o->date = arg[OPT_DATE];
+	o->destination = arg[OPT_DESTINATION];
+	o->format = arg[OPT_FORMAT];
+	o->max_errors = arg[OPT_MAX_ERRORS];
+	o->threads = arg[OPT_THREADS];
+	return CLI_CONTINUE;
 }
 
 /* Checks the arguments and fills params; false with a message on stderr. */
 static bool check_args(const struct validate_opts *o, struct extract_params *p, bool *json,
                        int *threads)
 {
-	long v;
+	int64_t v;
 	if (!o->terms && !o->deliberation) {
 		fputs("deliberd validate: give --terms FILE, or --config FILE and --deliberation "
 		      "REF\n",
@@ -187,7 +166,7 @@ static bool check_args(const struct validate_opts *o, struct extract_params *p, 
 	p->recipient = o->recipient;
 	p->group = o->group;
 	p->destination = o->destination;
-	if (!parse_int(o->phase, 1, 1000, &v)) {
+	if (!cli_util_parse_i64(o->phase, 1, 1000, &v)) {
 		fputs("deliberd validate: --phase must be a phase number (1, 2, ...)\n", stderr);
 		return false;
 	}
@@ -207,7 +186,7 @@ static bool check_args(const struct validate_opts *o, struct extract_params *p, 
 	}
 	p->max_errors = 100;
 	if (o->max_errors) {
-		if (!parse_int(o->max_errors, 1, MAX_ERRORS_LIMIT, &v)) {
+		if (!cli_util_parse_i64(o->max_errors, 1, MAX_ERRORS_LIMIT, &v)) {
 			fprintf(stderr, "deliberd validate: --max-errors must be 1 to %d\n",
 			        MAX_ERRORS_LIMIT);
 			return false;
@@ -226,7 +205,7 @@ static bool check_args(const struct validate_opts *o, struct extract_params *p, 
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	*threads = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (int)ncpu;
 	if (o->threads) {
-		if (!parse_int(o->threads, 1, 64, &v)) {
+		if (!cli_util_parse_i64(o->threads, 1, 64, &v)) {
 			fputs("deliberd validate: --threads must be 1 to 64\n", stderr);
 			return false;
 		}
@@ -322,12 +301,9 @@ static int cli_validate(int argc, char **argv)
 	struct extract_params p;
 	bool json;
 	int threads;
-	if (!parse_args(argc, argv, &o))
-		return CLI_ERROR;
-	if (o.help) {
-		usage(stdout);
-		return CLI_OK;
-	}
+	int rc = parse_args(argc, argv, &o);
+	if (rc != CLI_CONTINUE)
+		return rc;
 	if (!check_args(&o, &p, &json, &threads))
 		return CLI_ERROR;
 
