@@ -22,6 +22,7 @@
 #include "codeset.h"
 #include "csv.h"
 #include "extract_priv.h"
+#include "ident.h"
 #include "nn.h"
 #include "pattern.h"
 #include "personset.h"
@@ -44,6 +45,11 @@ static const char *const rule_names[RULE_COUNT] = {
     [RULE_OUTSIDE_VALIDITY] = "outside_validity",
     [RULE_DESTINATION_NOT_ALLOWED] = "destination_not_allowed",
     [RULE_TERMS_UNKNOWN] = "terms_unknown",
+    [RULE_ENTERPRISE_NUMBER] = "enterprise_number",
+    [RULE_IBAN] = "iban",
+    [RULE_EMAIL_ADDRESS] = "email_address",
+    [RULE_PHONE_NUMBER] = "phone_number",
+    [RULE_FULL_DATE] = "full_date",
 };
 
 const char *extract_rule_name(enum extract_rule r)
@@ -525,6 +531,17 @@ static inline void check_cell(struct extract_validator *v, struct column *c, con
 			if (cps > vi->max_len)
 				goto type;
 		}
+		/* Free text can carry any identifier; the first detector that fires
+		 * names the rule (national numbers were looked for above). */
+		_Static_assert(RULE_FULL_DATE - RULE_ENTERPRISE_NUMBER ==
+		                   IDENT_FULL_DATE - IDENT_ENTERPRISE_NUMBER,
+		               "extract rules follow the ident kinds");
+		for (int k = IDENT_ENTERPRISE_NUMBER; k < IDENT_COUNT; k++)
+			if (ident_find((enum ident_kind)k, s, len)) {
+				rule = (enum extract_rule)(RULE_ENTERPRISE_NUMBER + k -
+				                           IDENT_ENTERPRISE_NUMBER);
+				goto fail;
+			}
 		return;
 	default: /* K_UNCHECKED, K_NONE */
 		return;

@@ -15,7 +15,8 @@
 #include "err.h"
 #include "terms.h"
 
-/* Rule ids of the contract, in the contract's order. */
+/* Rule ids of the contract, in the contract's order, then the identifier
+ * detectors of issue 12 (docs/validation.md). */
 enum extract_rule {
 	RULE_ENCODING,
 	RULE_MALFORMED_CSV,
@@ -34,6 +35,12 @@ enum extract_rule {
 	RULE_OUTSIDE_VALIDITY,
 	RULE_DESTINATION_NOT_ALLOWED,
 	RULE_TERMS_UNKNOWN,
+	/* identifier detectors beyond national numbers (ident.h), on free-text cells */
+	RULE_ENTERPRISE_NUMBER,
+	RULE_IBAN,
+	RULE_EMAIL_ADDRESS,
+	RULE_PHONE_NUMBER,
+	RULE_FULL_DATE,
 	RULE_COUNT
 };
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "extract_priv.h"
+#include "ident.h"
 #include "nn.h"
 #include "pattern.h"
 
@@ -40,8 +41,11 @@ static const struct varinfo *find_var(const struct extract_validator *v, const c
 
 /* An unknown column's name is echoed only if it looks like a variable code
  * (lower-case ASCII letter, then lower-case letters, digits or '_', at most 63
- * bytes) and the header names a required variable: otherwise the "header" may
- * be a data row (a file without its header row) and the name a cell value. */
+ * bytes), cannot carry a value (ident_name_safe: no run of 3+ digits, no
+ * identifier detector firing: `naric_refugee100001` is a last name run into the
+ * first data row) and the header names a required variable: otherwise the
+ * "header" may be a data row (a file without its header row) and the name a
+ * cell value. */
 static bool echoable(const char *s, uint32_t len)
 {
 	if (len == 0 || len > 63 || !(s[0] >= 'a' && s[0] <= 'z'))
@@ -51,7 +55,7 @@ static bool echoable(const char *s, uint32_t len)
 		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
 			return false;
 	}
-	return true;
+	return ident_name_safe(s, len);
 }
 
 static bool field_is(const struct csv_field *f, const char *name)
