@@ -22,6 +22,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "routes.h"
+#include "routes_ui.h"
 
 #define TOKEN_MAX 512
 #define REQUEST_ID_MAX 64
@@ -95,7 +96,7 @@ struct evbuffer *http_body(struct http_ctx *ctx)
 
 const char *http_header(struct http_ctx *ctx, const char *name)
 {
-	if (strcasecmp(name, "Authorization") == 0)
+	if (strcasecmp(name, "Authorization") == 0 || strcasecmp(name, "Cookie") == 0)
 		return NULL;
 	return evhttp_find_header(evhttp_request_get_input_headers(ctx->req), name);
 }
@@ -371,6 +372,8 @@ static bool route_authenticate(struct http_ctx *ctx, const struct route_env *env
 	}
 	ctx->db = *env->db;
 	const char *token = bearer_token(ctx->req);
+	if (token == NULL && routes_ui_has_session(ctx->req))
+		return routes_ui_authenticate(ctx, who, e); /* the console's cookie, CSRF */
 	if (token == NULL) {
 		evhttp_add_header(evhttp_request_get_output_headers(ctx->req), "WWW-Authenticate",
 		                  "Bearer realm=\"deliberd\"");

@@ -63,8 +63,8 @@ bool http_path_id(struct http_ctx *ctx, size_t idx, int64_t *out, struct err *e)
 json_t *http_body_json(struct http_ctx *ctx, struct err *e);
 /* The raw request body (at most limits.max_body_bytes); the handler may drain it. */
 struct evbuffer *http_body(struct http_ctx *ctx);
-/* A request header (case-insensitive name); NULL when absent.  Authorization is
- * deliberately not available to handlers. */
+/* A request header (case-insensitive name); NULL when absent.  Authorization and
+ * Cookie (credentials) are deliberately not available to handlers. */
 const char *http_header(struct http_ctx *ctx, const char *name);
 
 /*

@@ -13,9 +13,12 @@ extern const struct route routes_recipients[];
 extern const struct route routes_audit[];
 extern const struct route routes_checks[];
 extern const struct route routes_deliveries[];
+extern const struct route routes_ui[];
 
 const struct route *const routes_tables[] = {
-    routes_health,        routes_destructions, routes_certificates,
-    routes_deliberations, routes_recipients,   routes_audit,
-    routes_checks,        routes_deliveries,   NULL,
+    routes_health,       routes_destructions,
+    routes_certificates, routes_deliberations,
+    routes_recipients,   routes_audit,
+    routes_checks,       routes_deliveries,
+    routes_ui,           NULL,
 };

@@ -66,9 +66,15 @@ bool credential_authenticate(PGconn *db, const char *token, struct principal *ou
 	PGresult *r = store_credentials_by_hash(db, hash, e);
 	if (r == NULL)
 		return false;
+	bool ok = credential_principal(r, out, "unknown or revoked credential", e);
+	PQclear(r);
+	return ok;
+}
+
+bool credential_principal(PGresult *r, struct principal *out, const char *none, struct err *e)
+{
 	if (PQntuples(r) != 1) {
-		PQclear(r);
-		err_set(e, ERR_UNAUTHENTICATED, "unknown or revoked credential");
+		err_set(e, ERR_UNAUTHENTICATED, "%s", none);
 		return false;
 	}
 	bool ok = sscanf(PQgetvalue(r, 0, 0), "%" SCNd64, &out->credential_id) == 1 &&
@@ -81,7 +87,6 @@ bool credential_authenticate(PGconn *db, const char *token, struct principal *ou
 	} else {
 		err_set(e, ERR_INTERNAL, "unreadable credential record");
 	}
-	PQclear(r);
 	return ok;
 }
 

@@ -18,6 +18,12 @@
 bool credential_authenticate(PGconn *db, const char *token, struct principal *out, struct err *e)
     __attribute__((warn_unused_result));
 
+/* The principal of the one row of a credential lookup (columns 0 id, 1 name, 2 role,
+ * 3 recipient or NULL), as store_credentials_by_hash answers; shared with session.
+ * No row: ERR_UNAUTHENTICATED with the message none. */
+bool credential_principal(PGresult *r, struct principal *out, const char *none, struct err *e)
+    __attribute__((warn_unused_result));
+
 /* A token is "dlb_" followed by the unpadded base64url of 32 random bytes. */
 #define CREDENTIAL_TOKEN_PREFIX "dlb_"
 #define CREDENTIAL_TOKEN_LEN 47

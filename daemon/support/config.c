@@ -75,6 +75,7 @@ static const struct key_spec keys[] = {
     {"retention", "webhook_timeout_ms", K_INT, F(webhook_timeout_ms), 100, 600000},
     {"signing", "key", K_PATH, F(signing_key), 0, 0},
     {"signing", "certificate", K_PATH, F(signing_certificate), 0, 0},
+    {"ui", "session_minutes", K_INT, F(ui_session_minutes), 5, 1440},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -134,6 +135,7 @@ struct config *config_default(void)
 	c->signing_key = xstrdup("");
 	c->signing_certificate = xstrdup("");
 	c->migrations_dir = xstrdup(DELIBERD_SOURCE_DIR "/migrations");
+	c->ui_session_minutes = 480;
 	return c;
 }
 
@@ -472,7 +474,7 @@ static bool config_walk(struct config *c, config_t *lc, const char *path, const 
 		if (sname == NULL || key_find(sname, NULL) == NULL) {
 			err_set_field(e, ERR_INVALID, sname != NULL ? sname : "",
 			              "%s:%d: %s: unknown section (known: listen, tls, database, "
-			              "log, limits, checks, retention, signing)",
+			              "log, limits, checks, retention, signing, ui)",
 			              path, line, sname != NULL ? sname : "?");
 			return false;
 		}

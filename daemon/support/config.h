@@ -50,6 +50,8 @@ struct config {
 	char *signing_certificate; /* X.509 PEM */
 	/* database, continued */
 	char *migrations_dir; /* default DELIBERD_SOURCE_DIR "/migrations" */
+	/* ui (the web console) */
+	int ui_session_minutes; /* sign-in session lifetime, default 480 */
 };
 
 /* Loads and validates; errors name file and line.  Relative paths in the file are
