@@ -100,7 +100,12 @@ struct conn {
 	bool seen_line; /* the request line went by */
 	bool line_long; /* the current line is over SCAN_LINE_MAX: not Content-Length */
 	bool has_length;
-	bool over_budget; /* refused: evhttp's 413 becomes 503 */
+	bool over_budget;    /* refused: evhttp's 413 becomes 503 */
+	int nlength;         /* Content-Length fields seen in this request */
+	int nencoding;       /* Transfer-Encoding fields seen */
+	const char *framing; /* why the framing is refused (a static string), or NULL */
+	int refused;         /* status of our own early answer (conn_refuse), or 0 */
+	struct event *refuse_ev;
 	size_t linelen;
 	char line[SCAN_LINE_MAX + 1];
 	unsigned long long length; /* declared Content-Length */
@@ -328,7 +333,9 @@ static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	char *peer = NULL;
 	ev_uint16_t port = 0;
 	evhttp_connection_get_peer(evcon, &peer, &port);
-	if (c->rejected) {
+	if (c->refused != 0) {
+		/* answered at its headers (conn_refuse_cb): nothing more to say */
+	} else if (c->rejected) {
 		log_warn("too many connections (limits.max_connections): closed the one from %s:%u",
 		         peer != NULL ? peer : "?", port);
 		metrics_add_counter(
@@ -387,16 +394,72 @@ static void conn_reserve(struct conn *c)
 	    "Declared request body bytes being received (limits.max_inflight_body_bytes).");
 }
 
-/* One complete header line (without CR LF) of the request being scanned. */
+/* The headers are in: an ambiguous framing gets 400 and a declared body over
+ * limits.max_body_bytes 413, both at once (evhttp's own 413 comes only after it has
+ * read and discarded the whole body, never for 9223372036854775807 bytes); else the
+ * body is reserved from the in-flight budget. */
+static void conn_judge(struct conn *c)
+{
+	if (c->framing == NULL && c->nlength > 0 && c->nencoding > 0)
+		c->framing = "both Content-Length and Transfer-Encoding";
+	if (c->framing != NULL)
+		c->refused = 400;
+	else if (c->has_length && c->length > c->w->applied->config->max_body_bytes)
+		c->refused = 413;
+	if (c->refused == 0) {
+		conn_reserve(c);
+		return;
+	}
+	/* evhttp must never see this request: what it has not read yet goes now, the
+	 * answer is written from refuse_ev once evhttp is out of the way */
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	if (evbuffer_get_length(in) > 0)
+		evbuffer_drain(in, evbuffer_get_length(in));
+	event_active(c->refuse_ev, EV_READ, 1);
+}
+
+/* Content-Length = 1*DIGIT (RFC 9112 section 6.2), read strictly: no sign, no list
+ * ("5, 5"), no leading zero but in "0"; optional whitespace around.  A value past
+ * ULLONG_MAX reads as ULLONG_MAX (over any limit).  False if not that grammar. */
+static bool framing_length(const char *v, unsigned long long *out)
+{
+	while (*v == ' ' || *v == '\t')
+		v++;
+	const char *d = v;
+	unsigned long long n = 0;
+	for (; *d >= '0' && *d <= '9'; d++) {
+		unsigned digit = (unsigned)(*d - '0');
+		n = n > (ULLONG_MAX - digit) / 10 ? ULLONG_MAX : n * 10 + digit;
+	}
+	if (d == v || (v[0] == '0' && d - v > 1))
+		return false;
+	while (*d == ' ' || *d == '\t')
+		d++;
+	if (*d != '\0')
+		return false;
+	*out = n;
+	return true;
+}
+
+/* Is the line the field name (case-insensitive) followed by a colon? */
+static bool framing_is(const char *line, const char *name)
+{
+	size_t n = strlen(name);
+	return strncasecmp(line, name, n) == 0 && line[n] == ':';
+}
+
+/* One complete header line (without CR LF) of the request being scanned, of which
+ * the first SCAN_LINE_MAX bytes are in c->line.  Besides the declared length, it
+ * notes what makes the framing ambiguous (RFC 9112 sections 5.1, 5.2, 6.1, 6.3):
+ * request smuggling lives where two parsers (ours, libevent's, a proxy's) could read
+ * different bodies. */
 static void conn_scan_line(struct conn *c)
 {
-	if (c->line_long)
-		return;
 	c->line[c->linelen] = '\0';
-	if (c->linelen == 0) {
+	if (c->linelen == 0 && !c->line_long) {
 		if (c->seen_line) {
 			c->scanning = false;
-			conn_reserve(c);
+			conn_judge(c);
 		}
 		return;
 	}
@@ -404,16 +467,33 @@ static void conn_scan_line(struct conn *c)
 		c->seen_line = true;
 		return;
 	}
-	if (strncasecmp(c->line, "Content-Length:", 15) == 0) {
-		const char *v = c->line + 15;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		char *end = NULL;
-		unsigned long long n = strtoull(v, &end, 10);
-		if (*v >= '0' && *v <= '9' && end != NULL && strspn(end, " \t") == strlen(end)) {
+	const char *colon = memchr(c->line, ':', c->linelen);
+	if (c->line[0] == ' ' || c->line[0] == '\t') {
+		c->framing = "a folded header line (obsolete line folding is refused)";
+	} else if (colon != NULL && colon > c->line && (colon[-1] == ' ' || colon[-1] == '\t')) {
+		c->framing = "whitespace between a header field name and its colon";
+	} else if (framing_is(c->line, "Content-Length")) {
+		unsigned long long n = 0;
+		if (++c->nlength > 1)
+			c->framing = "more than one Content-Length field";
+		else if (c->line_long || !framing_length(c->line + 15, &n))
+			c->framing = "Content-Length is not one decimal number (no sign, list or "
+			             "leading zero)";
+		else {
 			c->has_length = true;
 			c->length = n;
 		}
+	} else if (framing_is(c->line, "Transfer-Encoding")) {
+		const char *v = c->line + 18;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		size_t n = strlen(v);
+		while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+			n--;
+		if (++c->nencoding > 1)
+			c->framing = "more than one Transfer-Encoding field";
+		else if (c->line_long || n != 7 || strncasecmp(v, "chunked", 7) != 0)
+			c->framing = "a Transfer-Encoding other than chunked";
 	}
 }
 
@@ -458,6 +538,8 @@ static void conn_scan_reset(struct conn *c)
 	c->seen_line = c->line_long = c->has_length = false;
 	c->linelen = 0;
 	c->length = 0;
+	c->nlength = c->nencoding = 0;
+	c->framing = NULL;
 }
 
 /* Small responses must not wait for the client's delayed ACK (Nagle: a second write
@@ -480,6 +562,11 @@ static void conn_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *i
 {
 	struct conn *c = arg;
 	conn_nodelay(c);
+	if (c->refused != 0) {
+		if (info->n_added > 0)
+			evbuffer_drain(buf, evbuffer_get_length(buf));
+		return;
+	}
 	if (!c->scanning || info->n_added == 0)
 		return;
 	size_t len = evbuffer_get_length(buf);
@@ -501,6 +588,7 @@ static void conn_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, l
 	struct worker *w = c->w;
 	event_free(c->deadline);
 	event_free(c->fixup);
+	event_free(c->refuse_ev);
 	if (c->outcb != NULL)
 		evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->outcb);
 	if (c->incb != NULL)
@@ -530,9 +618,15 @@ static void conn_idx_init(void)
 static void conn_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
 	struct conn *c = arg;
-	(void)buf;
 	if (c->rewriting)
 		return;
+	if (c->refused != 0) {
+		/* the answer has left: a short linger lets the client read it before the
+		 * close (unread input at close() makes a reset) */
+		if (info->n_deleted > 0 && evbuffer_get_length(buf) == 0)
+			conn_arm(c, 100);
+		return;
+	}
 	if (c->foreign_at != NO_FOREIGN && info->n_deleted > 0)
 		c->foreign_at =
 		    info->n_deleted >= c->foreign_at ? 0 : c->foreign_at - info->n_deleted;
@@ -669,6 +763,60 @@ static void conn_fixup_cb(evutil_socket_t fd, short what, void *arg)
 	conn_coalesce(c);
 }
 
+/* Our own answer to a request refused at its headers (conn_judge): evhttp stops
+ * reading and writing on this connection (its callbacks go, its event callback stays
+ * so that a closing peer still frees it), the JSON error goes out with Connection:
+ * close, the rest of the input is discarded (conn_input_cb), and the connection is
+ * freed shortly after the answer has left (conn_output_cb). */
+static void conn_refuse_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	(void)fd;
+	(void)what;
+	bufferevent_event_cb eventcb = NULL;
+	void *cbarg = NULL;
+	bufferevent_getcb(c->bev, NULL, NULL, &eventcb, &cbarg);
+	bufferevent_setcb(c->bev, NULL, NULL, eventcb, cbarg);
+	evtimer_del(c->deadline);
+
+	const struct config *cfg = c->w->applied->config;
+	char msg[200];
+	const char *code = "invalid", *reason = "Bad Request";
+	if (c->refused == 413) {
+		code = "too_large";
+		reason = "Payload Too Large";
+		snprintf(msg, sizeof(msg),
+		         "the declared request body exceeds limits.max_body_bytes (%zu bytes)",
+		         (size_t)cfg->max_body_bytes);
+	} else {
+		snprintf(msg, sizeof(msg), "ambiguous request framing: %s (RFC 9112)",
+		         c->framing != NULL ? c->framing : "?");
+	}
+	json_t *j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+	char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (text == NULL)
+		abort();
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	c->rewriting = true; /* not evhttp's page: conn_output_cb leaves it alone */
+	evbuffer_add_printf(
+	    out,
+	    "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n"
+	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\r\n%s\n",
+	    c->refused, reason, strlen(text) + 1, text);
+	c->rewriting = false;
+	free(text);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	/* whatever happens to the write, the connection goes within a second */
+	conn_arm(c, 1000);
+	log_info("HTTP %d at the headers: %s", c->refused, c->refused == 413 ? msg : c->framing);
+	metrics_add_counter("deliberd_http_framing_refused_total",
+	                    c->refused == 413 ? "status=\"413\"" : "status=\"400\"", 1,
+	                    "Requests answered at their headers: ambiguous framing (400) or a "
+	                    "declared body over limits.max_body_bytes (413).");
+}
+
 /* The limits evhttp copies into each new connection follow the current generation. */
 static void worker_apply(struct worker *w, struct gen *g)
 {
@@ -710,10 +858,11 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg)
 		abort();
 	c->foreign_at = NO_FOREIGN;
 	c->fixup = event_new(base, -1, 0, conn_fixup_cb, c);
+	c->refuse_ev = event_new(base, -1, 0, conn_refuse_cb, c);
 	c->outcb = evbuffer_add_cb(bufferevent_get_output(c->bev), conn_output_cb, c);
 	c->incb = evbuffer_add_cb(bufferevent_get_input(c->bev), conn_input_cb, c);
 	conn_scan_reset(c);
-	if (c->fixup == NULL || c->outcb == NULL || c->incb == NULL ||
+	if (c->fixup == NULL || c->refuse_ev == NULL || c->outcb == NULL || c->incb == NULL ||
 	    event_priority_set(c->fixup, 0) != 0)
 		abort();
 	c->next = w->conns;

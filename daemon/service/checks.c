@@ -410,8 +410,7 @@ static bool checks_request_valid(const struct checks_request *rq, struct err *e)
 /* Where the terms in force on date list destinations for the phase, the check
  * must name one (21/128: both phases). */
 static bool checks_destination_present(const struct terms_deliberation *d,
-                                       const struct checks_request *rq, int32_t date,
-                                       struct err *e)
+                                       const struct checks_request *rq, int32_t date, struct err *e)
 {
 	if (rq->destination != NULL)
 		return true;
@@ -514,8 +513,7 @@ json_t *checks_run(PGconn *db, const struct config *c, const struct checks_reque
 	log_info("%s %" PRId64 " of %s for %s group %s phase %d: %s (%" PRIu64 " rows, %" PRIu64
 	         " persons, %" PRIu64 " bytes)",
 	         rq->dry_run ? "dry-run check" : "check", id, ref, rq->recipient, rq->group,
-	         rq->phase, rep.passed ? "pass" : "fail",
-	         rep.rows, rep.persons, rep.bytes);
+	         rq->phase, rep.passed ? "pass" : "fail", rep.rows, rep.persons, rep.bytes);
 done:
 	if (finished)
 		extract_report_free(&rep);
