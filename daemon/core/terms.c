@@ -16,6 +16,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "cfgnum.h"
+
 /* ---- model: free, lookups ------------------------------------------------ */
 
 static void free_strv(char **v, size_t n)
@@ -379,14 +381,6 @@ static bool is_name_char(char c)
 	return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '*';
 }
 
-/* Counts the significant digits of s[0..n) (leading zeros dropped). */
-static size_t significant(const char *s, size_t n)
-{
-	while (n > 1 && *s == '0')
-		s++, n--;
-	return n;
-}
-
 static enum tok lex_number(struct lex *lx)
 {
 	const char *s = lx->s;
@@ -398,14 +392,14 @@ static enum tok lex_number(struct lex *lx)
 		start = i;
 		while (isxdigit((unsigned char)s[i]))
 			i++;
-		nd = significant(s + start, i - start);
 		if (i == start)
 			return lex_error(lx, lx->tline, "malformed hexadecimal number");
+		enum cfgnum_width w = cfgnum_width(s + start, i - start, false, true);
 		if (s[i] == 'L') {
 			i += s[i + 1] == 'L' ? 2 : 1;
-			if (nd > 16)
+			if (w == CFGNUM_TOO_LARGE)
 				return lex_error(lx, lx->tline, "integer too large for 64 bits");
-		} else if (nd > 8) {
+		} else if (w != CFGNUM_INT32) {
 			return lex_error(lx, lx->tline,
 			                 "integer too large for 32 bits: add the suffix L");
 		}
@@ -436,17 +430,13 @@ static enum tok lex_number(struct lex *lx)
 				i++;
 		}
 		if (!real) {
-			const char *digits_at = s + start;
-			nd = significant(digits_at, nd);
-			while (nd > 1 && *digits_at == '0')
-				digits_at++;
+			enum cfgnum_width w = cfgnum_width(s + start, nd, s[lx->i] == '-', false);
 			if (s[i] == 'L') {
 				i += s[i + 1] == 'L' ? 2 : 1;
-				if (nd > 18)
+				if (w == CFGNUM_TOO_LARGE)
 					return lex_error(lx, lx->tline,
 					                 "integer too large for 64 bits");
-			} else if (nd > 10 ||
-			           (nd == 10 && strncmp(digits_at, "2147483647", 10) > 0)) {
+			} else if (w != CFGNUM_INT32) {
 				return lex_error(lx, lx->tline,
 				                 "integer too large for 32 bits: add the suffix L "
 				                 "(e.g. 7300000000L)");

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <libconfig.h>
@@ -16,6 +17,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "cfgnum.h"
 
 #ifndef DELIBERD_SOURCE_DIR
 #define DELIBERD_SOURCE_DIR "."
@@ -187,7 +190,8 @@ static char *dir_of(const char *path)
 /*
  * libconfig 1.5 reads an integer literal with atoi(): 4294967296 silently becomes 0.
  * Before parsing, every decimal or hex literal outside int32 gets the L suffix that
- * makes libconfig read it as int64, and one beyond int64 is an error with its line.
+ * makes libconfig read it as int64, and one beyond int64 is an error with its line
+ * (the bounds: cfgnum.c, shared with the deliberation-file reader).
  * @include is refused: a configuration is one file.  Strings and comments are skipped.
  */
 static char *config_prepare(const char *text, size_t len, const char *path, struct err *e)
@@ -257,35 +261,25 @@ static char *config_prepare(const char *text, size_t len, const char *path, stru
 			size_t n = i - start;
 			bool hex = n > 2 && text[start] == '0' &&
 			           (text[start + 1] == 'x' || text[start + 1] == 'X');
-			if (!hex && memchr(text + start, 'e', n) == NULL &&
-			    memchr(text + start, 'E', n) == NULL && !is_float &&
-			    text[i - 1] != 'L') {
-				/* a plain decimal literal: does it fit libconfig's int? */
+			size_t skip = hex ? 2 : 0, k = start + skip;
+			while (k < i && (hex ? isxdigit((unsigned char)text[k])
+			                     : text[k] >= '0' && text[k] <= '9'))
+				k++;
+			if (k == i && n > skip && !is_float) {
+				/* a plain integer without the suffix L: does it fit libconfig's int? */
 				bool neg = start > 0 && text[start - 1] == '-';
-				char digits[32];
-				if (n >= sizeof(digits)) {
+				enum cfgnum_width w =
+				    cfgnum_width(text + start + skip, n - skip, neg, hex);
+				if (w == CFGNUM_TOO_LARGE) {
 					err_set(e, ERR_INVALID, "%s:%d: integer too large", path,
 					        line);
 					goto fail;
 				}
-				memcpy(digits, text + start, n);
-				digits[n] = '\0';
-				errno = 0;
-				char *end;
-				unsigned long long v = strtoull(digits, &end, 10);
-				if (*end == '\0') {
-					if (errno == ERANGE || v > (unsigned long long)LLONG_MAX) {
-						err_set(e, ERR_INVALID, "%s:%d: integer too large",
-						        path, line);
-						goto fail;
-					}
-					memcpy(out + o, text + start, n);
-					o += n;
-					if (v > (neg ? (unsigned long long)INT_MAX + 1
-					             : (unsigned long long)INT_MAX))
-						out[o++] = 'L';
-					continue;
-				}
+				memcpy(out + o, text + start, n);
+				o += n;
+				if (w == CFGNUM_INT64)
+					out[o++] = 'L';
+				continue;
 			}
 			memcpy(out + o, text + start, n);
 			o += n;
