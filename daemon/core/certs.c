@@ -30,6 +30,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "hex.h"
+
 /* Trust-anchor files and key files are small; anything bigger is not one. */
 #define CERTS_MAX_PEM_BYTES (1024 * 1024)
 /* Longest X.520 common name (ub-common-name). */
@@ -87,29 +89,17 @@ __attribute__((format(printf, 3, 4))) static void set_ssl_err(struct err *e, enu
 		err_set(e, kind, "%s", head);
 }
 
-static void hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0xf];
-	}
-	out[2 * n] = '\0';
-}
-
 /* The key id: SHA-256 over the DER SubjectPublicKeyInfo. */
 static bool key_id_of(const EVP_PKEY *pk, char out[CERTS_KEY_ID_LEN + 1])
 {
-	unsigned char *der = NULL, md[SHA256_DIGEST_LENGTH];
+	unsigned char *der = NULL;
 	int n = i2d_PUBKEY(pk, &der);
 
 	if (n <= 0)
 		return false;
-	SHA256(der, (size_t)n, md);
+	bool ok = hex_sha256(der, (size_t)n, out);
 	OPENSSL_free(der);
-	hex(md, sizeof(md), out);
-	return true;
+	return ok;
 }
 
 /* Never prompt on a terminal for a passphrase: an encrypted key is refused. */
@@ -318,7 +308,7 @@ json_t *certs_signer_info(const struct certs_signer *s)
 		ERR_clear_error();
 		return NULL;
 	}
-	hex(md, mdlen, fp);
+	hex_encode(md, mdlen, fp);
 	for (char *p = serial; *p; p++)
 		if (*p >= 'A' && *p <= 'F')
 			*p = (char)(*p - 'A' + 'a');

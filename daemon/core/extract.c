@@ -22,54 +22,13 @@
 #include "codeset.h"
 #include "csv.h"
 #include "extract_priv.h"
+#include "hex.h"
 #include "ident.h"
 #include "nn.h"
 #include "pattern.h"
 #include "personset.h"
 
-static const char *const rule_names[RULE_COUNT] = {
-    [RULE_ENCODING] = "encoding",
-    [RULE_MALFORMED_CSV] = "malformed_csv",
-    [RULE_ROW_WIDTH] = "row_width",
-    [RULE_UNKNOWN_COLUMN] = "unknown_column",
-    [RULE_DUPLICATE_COLUMN] = "duplicate_column",
-    [RULE_MISSING_REQUIRED] = "missing_required",
-    [RULE_TYPE] = "type",
-    [RULE_DAY_PRECISION_DATE] = "day_precision_date",
-    [RULE_UNCLASSED_AMOUNT] = "unclassed_amount",
-    [RULE_NOT_IN_CODE_LIST] = "not_in_code_list",
-    [RULE_OUT_OF_RANGE] = "out_of_range",
-    [RULE_NATIONAL_NUMBER] = "national_number",
-    [RULE_SAMPLE_CAP] = "sample_cap",
-    [RULE_NOT_AUTHORISED] = "not_authorised",
-    [RULE_OUTSIDE_VALIDITY] = "outside_validity",
-    [RULE_DESTINATION_NOT_ALLOWED] = "destination_not_allowed",
-    [RULE_TERMS_UNKNOWN] = "terms_unknown",
-    [RULE_ENTERPRISE_NUMBER] = "enterprise_number",
-    [RULE_IBAN] = "iban",
-    [RULE_EMAIL_ADDRESS] = "email_address",
-    [RULE_PHONE_NUMBER] = "phone_number",
-    [RULE_FULL_DATE] = "full_date",
-};
-
-const char *extract_rule_name(enum extract_rule r)
-{
-	return (unsigned)r < RULE_COUNT ? rule_names[r] : "unknown";
-}
-
-bool extract_rule_parse(const char *name, enum extract_rule *out)
-{
-	for (int i = 0; i < RULE_COUNT; i++) {
-		if (strcmp(name, rule_names[i]) == 0) {
-			*out = (enum extract_rule)i;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* Hot-path allocation failures have no error channel: stop. */
-static void *xcalloc(size_t n, size_t size)
+void *extract_priv_calloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size);
 	if (!p) {
@@ -831,7 +790,7 @@ struct extract_validator *extract_new(const struct terms_deliberation *d,
 		err_set(e, ERR_INVALID, "no deliberation or parameters to check against");
 		return NULL;
 	}
-	struct extract_validator *v = xcalloc(1, sizeof(*v));
+	struct extract_validator *v = extract_priv_calloc(1, sizeof(*v));
 	v->d = d;
 	v->max_errors = p->max_errors ? p->max_errors : 100;
 	v->check_month = p->date / 100;
@@ -919,12 +878,11 @@ void extract_priv_report(struct extract_validator *v, struct extract_report *r)
 		unsigned int mdlen = 0;
 		EVP_DigestFinal_ex(v->sha, md, &mdlen);
 		v->hashing = false;
-		for (int i = 0; i < 32; i++)
-			snprintf(v->sha_hex + 2 * i, 3, "%02x", md[i]);
+		hex_encode(md, sizeof(md), v->sha_hex);
 	}
 	memcpy(r->sha256, v->sha_hex, sizeof(r->sha256));
 	r->nerrors = v->nerrors;
-	r->errors = xcalloc(v->nerrors, sizeof(*r->errors));
+	r->errors = extract_priv_calloc(v->nerrors, sizeof(*r->errors));
 	if (v->nerrors)
 		memcpy(r->errors, v->errors, v->nerrors * sizeof(*r->errors));
 	r->version = v->version;
@@ -962,53 +920,6 @@ void extract_free(struct extract_validator *v)
 	free(v);
 }
 
-void extract_report_free(struct extract_report *r)
-{
-	if (!r)
-		return;
-	free(r->errors);
-	r->errors = NULL;
-	r->nerrors = 0;
-}
-
-/* File order: check-level errors (line 0) first, in the contract's table order
- * (the rule enum's), then by line, then by field; equal keys keep their order. */
-static bool error_before(const struct extract_error *a, enum extract_rule rule, uint64_t line,
-                         uint32_t field)
-{
-	if (a->line != line)
-		return a->line < line;
-	return line == 0 ? a->rule <= rule : a->field <= field;
-}
-
-void extract_report_add(struct extract_report *r, enum extract_rule rule, uint64_t line,
-                        uint32_t field, const char *column)
-{
-	if ((unsigned)rule >= RULE_COUNT)
-		return;
-	r->error_counts[rule]++;
-	r->passed = false;
-	size_t max = r->max_errors ? r->max_errors : 100;
-	if (r->nerrors > max) /* never made so: keep the invariant nerrors <= max */
-		r->nerrors = max;
-	size_t at = r->nerrors;
-	while (at > 0 && !error_before(&r->errors[at - 1], rule, line, field))
-		at--;
-	if (at >= max)
-		return;
-	size_t n = r->nerrors < max ? r->nerrors + 1 : max;
-	struct extract_error *e = realloc(r->errors, n * sizeof(*e));
-	if (!e)
-		return;
-	r->errors = e;
-	memmove(&e[at + 1], &e[at], (n - 1 - at) * sizeof(*e));
-	e[at].rule = rule;
-	e[at].line = line;
-	e[at].field = field;
-	snprintf(e[at].column, sizeof(e[at].column), "%s", column ? column : "");
-	r->nerrors = n;
-}
-
 bool extract_next_person(struct extract_validator *v, size_t *cursor, uint64_t *person)
 {
 	return personset_next(v->persons, cursor, person);
@@ -1018,7 +929,7 @@ bool extract_next_person(struct extract_validator *v, size_t *cursor, uint64_t *
 
 struct extract_validator *extract_priv_clone(const struct extract_validator *v)
 {
-	struct extract_validator *c = xcalloc(1, sizeof(*c));
+	struct extract_validator *c = extract_priv_calloc(1, sizeof(*c));
 	c->d = v->d;
 	c->terms_known = v->terms_known;
 	c->body = v->body;
@@ -1034,10 +945,11 @@ struct extract_validator *extract_priv_clone(const struct extract_validator *v)
 	c->header_done = true;
 	c->no_header = v->no_header;
 	c->ncols = v->ncols;
-	c->cols = xcalloc(v->ncols, sizeof(*c->cols));
+	c->cols = extract_priv_calloc(v->ncols, sizeof(*c->cols));
 	for (size_t i = 0; i < v->ncols; i++) {
 		c->cols[i] = v->cols[i];
-		c->cols[i].memo = v->cols[i].memo ? xcalloc(1, sizeof(struct memo)) : NULL;
+		c->cols[i].memo =
+		    v->cols[i].memo ? extract_priv_calloc(1, sizeof(struct memo)) : NULL;
 	}
 	csv_record_init(&c->rec);
 	c->line = 1;

@@ -45,8 +45,6 @@ enum extract_rule {
 };
 
 const char *extract_rule_name(enum extract_rule r);
-/* The rule with that id ("row_width"); false if none. */
-bool extract_rule_parse(const char *name, enum extract_rule *out);
 
 /* What the delivery asks for. */
 struct extract_params {

@@ -19,6 +19,7 @@
 
 #include "credential.h"
 #include "db.h"
+#include "hex.h"
 #include "log.h"
 #include "metrics.h"
 #include "routes.h"
@@ -222,8 +223,7 @@ static void request_id(struct evhttp_request *req, char out[REQUEST_ID_MAX + 1])
 		clock_gettime(CLOCK_REALTIME, &ts);
 		memcpy(raw, &ts, sizeof(raw) < sizeof(ts) ? sizeof(raw) : sizeof(ts));
 	}
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	hex_encode(raw, sizeof(raw), out);
 }
 
 /*

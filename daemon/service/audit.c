@@ -13,6 +13,7 @@
 
 #include <openssl/evp.h>
 
+#include "hex.h"
 #include "store_audit.h"
 
 #define AUDIT_JSON_FLAGS (JSON_SORT_KEYS | JSON_COMPACT | JSON_ENSURE_ASCII)
@@ -72,8 +73,7 @@ bool audit_hash(const char *prev_hash, int64_t seq, const char *at, const char *
 	free(canon);
 	if (!ok)
 		return false;
-	for (unsigned int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	hex_encode(md, sizeof(md), out);
 	return true;
 }
 

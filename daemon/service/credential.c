@@ -15,6 +15,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "hex.h"
 #include "store_credentials.h"
 #include "terms.h"
 
@@ -44,12 +45,7 @@ bool credential_token_generate(char out[CREDENTIAL_TOKEN_LEN + 1])
 
 void credential_token_hash(const char *token, char out[65])
 {
-	unsigned char md[32];
-	unsigned int mdlen = 0;
-
-	EVP_Digest(token, strlen(token), md, &mdlen, EVP_sha256(), NULL);
-	for (unsigned int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	(void)hex_sha256(token, strlen(token), out);
 }
 
 bool credential_authenticate(PGconn *db, const char *token, struct principal *out, struct err *e)

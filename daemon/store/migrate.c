@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "db.h"
+#include "hex.h"
 #include "log.h"
 
 #define MIGRATE_MAX_FILES 1000
@@ -49,16 +50,6 @@ static void set_free(struct migration_set *s)
 	free(s->items);
 	s->items = NULL;
 	s->n = 0;
-}
-
-static void sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char md[32];
-	unsigned int mdlen = 0;
-
-	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-	for (unsigned int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
 /* Parses "NNNN_name.sql"; returns the version or -1 if the name does not fit. */
@@ -171,7 +162,7 @@ static bool scan_dir(const char *dir, struct migration_set *s, struct err *e)
 			ok = false;
 			break;
 		}
-		sha256_hex(m->sql, n, m->checksum);
+		(void)hex_sha256(m->sql, n, m->checksum);
 		s->n++;
 	}
 	closedir(d);

@@ -3,6 +3,8 @@
  */
 #include "hex.h"
 
+#include <openssl/sha.h>
+
 static int hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -22,6 +24,17 @@ void hex_encode(const unsigned char *in, size_t n, char *out)
 		out[2 * i + 1] = digits[in[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+bool hex_sha256(const void *data, size_t len, char out[65])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+
+	out[0] = '\0';
+	if (SHA256(data, len, md) == NULL)
+		return false;
+	hex_encode(md, sizeof(md), out);
+	return true;
 }
 
 bool hex_decode(const char *in, size_t len, unsigned char *out)

@@ -1,6 +1,6 @@
 /*
- * test_hex: hex_encode and hex_decode, table-driven: round trips, both cases,
- * odd lengths and non-hex characters refused.
+ * test_hex: hex_encode, hex_decode and hex_sha256, table-driven: round trips, both
+ * cases, odd lengths and non-hex characters refused, the FIPS 180-2 vectors.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -68,12 +68,32 @@ static void test_round_trip(void **state)
 	assert_memory_equal(in, back, sizeof(in));
 }
 
+static void test_sha256(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *hex;
+	} cases[] = {
+	    {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+	    {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+	    {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+	     "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[65];
+		memset(out, 'x', sizeof(out));
+		assert_true(hex_sha256(cases[i].in, strlen(cases[i].in), out));
+		assert_string_equal(out, cases[i].hex);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_encode),
 	    cmocka_unit_test(test_decode),
 	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_sha256),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
