@@ -314,6 +314,8 @@ static const char *reason_phrase(int status)
 		return "Accepted";
 	case 204:
 		return "No Content";
+	case 304:
+		return "Not Modified";
 	case 400:
 		return "Bad Request";
 	case 401:
@@ -334,6 +336,26 @@ static const char *reason_phrase(int status)
 		return "Service Unavailable";
 	}
 	return status < 300 ? "OK" : "Error";
+}
+
+/* Does If-None-Match name etag (or "*")?  A comma-separated list; weak comparison, as
+ * RFC 9110 13.1.2 says for If-None-Match. */
+static bool etag_matches(struct evhttp_request *req, const char *etag)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match");
+	size_t n = strlen(etag);
+	while (h != NULL && *h != '\0') {
+		h += strspn(h, " \t,");
+		if (*h == '*')
+			return true;
+		if (strncmp(h, "W/", 2) == 0)
+			h += 2;
+		if (strncmp(h, etag, n) == 0 &&
+		    (h[n] == '\0' || h[n] == ',' || h[n] == ' ' || h[n] == '\t'))
+			return true;
+		h = strchr(h, ',');
+	}
+	return false;
 }
 
 /* The one place a struct err becomes an HTTP answer: the status and the JSON body.
@@ -485,6 +507,7 @@ int route_dispatch(struct evhttp_request *req, const struct route_env *env)
 	memset(&r, 0, sizeof(r));
 	r.ctx.req = req;
 	r.ctx.config = env->config;
+	r.ctx.cache = env->cache;
 	r.ctx.status = 200;
 
 	const char *method = method_name(evhttp_request_get_command(req));
@@ -506,10 +529,14 @@ int route_dispatch(struct evhttp_request *req, const struct route_env *env)
 			        e.message);
 	} else if (r.ctx.raw != NULL) {
 		status = r.ctx.status;
-		evbuffer_add_buffer(out, r.ctx.raw);
-		evhttp_add_header(oh, "Content-Type",
-		                  r.ctx.content_type != NULL ? r.ctx.content_type
-		                                             : "application/octet-stream");
+		if (status == 200 && r.ctx.etag[0] != '\0' && etag_matches(req, r.ctx.etag)) {
+			status = 304; /* no body */
+		} else {
+			evbuffer_add_buffer(out, r.ctx.raw);
+			evhttp_add_header(oh, "Content-Type",
+			                  r.ctx.content_type != NULL ? r.ctx.content_type
+			                                             : "application/octet-stream");
+		}
 	} else {
 		status = r.ctx.status;
 		if (status != 204) {
@@ -527,7 +554,14 @@ int route_dispatch(struct evhttp_request *req, const struct route_env *env)
 		}
 	}
 	evhttp_add_header(oh, "X-Request-Id", rid);
-	evhttp_add_header(oh, "Cache-Control", "no-store");
+	if (e.kind == ERR_NONE && (status == 200 || status == 304) && r.ctx.etag[0] != '\0') {
+		/* immutable, but per credential: a client may keep it and must revalidate
+		 * (authentication and authorisation run on every request) */
+		evhttp_add_header(oh, "ETag", r.ctx.etag);
+		evhttp_add_header(oh, "Cache-Control", "private, no-cache");
+	} else {
+		evhttp_add_header(oh, "Cache-Control", "no-store");
+	}
 	evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
 	if (env->closing)
 		evhttp_add_header(oh, "Connection", "close");

@@ -21,12 +21,15 @@
 
 #define ROUTE_MAX_PARAMS 4
 
+struct cache; /* cache.h: the response cache of immutable resources */
+
 /* One request as a handler sees it. */
 struct http_ctx {
 	struct evhttp_request *req;
 	const struct config *config;
 	PGconn *db;                  /* this worker's connection, checked before the call */
 	const struct principal *who; /* NULL on public routes */
+	struct cache *cache;         /* the server's response cache; NULL: none */
 	const char *params[ROUTE_MAX_PARAMS]; /* path captures, URL-decoded */
 	size_t nparams;
 	/* response: a JSON body (default), or raw bytes with a content type */
@@ -34,6 +37,9 @@ struct http_ctx {
 	json_t *body; /* a reference the server takes over and frees */
 	struct evbuffer *raw;
 	const char *content_type;
+	/* a strong ETag ("\"...\"") of a 200 answer: sent, and If-None-Match matching it
+	 * answers 304 without a body */
+	char etag[80];
 };
 
 typedef void (*route_fn)(struct http_ctx *ctx, struct err *e);
@@ -76,6 +82,7 @@ const char *http_header(struct http_ctx *ctx, const char *name);
 struct route_env {
 	const struct config *config;
 	PGconn **db;
+	struct cache *cache; /* may be NULL */
 	bool closing;
 };
 int route_dispatch(struct evhttp_request *req, const struct route_env *env);

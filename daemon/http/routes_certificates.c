@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "destruction.h"
 #include "route.h"
 
@@ -16,40 +17,15 @@ static const char *scope(const struct http_ctx *ctx)
 	return ctx->who != NULL && ctx->who->role == ROLE_RECIPIENT ? ctx->who->recipient : NULL;
 }
 
-static bool fetch(struct http_ctx *ctx, char **doc, unsigned char **sig, size_t *siglen,
-                  struct err *e)
-{
-	return destruction_certificate(ctx->db, scope(ctx), ctx->params[0], doc, sig, siglen, e);
-}
-
+/* The bytes are immutable once signed: built once, then served from the cache. */
 static void certificate_get(struct http_ctx *ctx, struct err *e)
 {
-	char *doc = NULL;
-	unsigned char *sig = NULL;
-	size_t siglen = 0;
-	if (!fetch(ctx, &doc, &sig, &siglen, e))
-		return;
-	ctx->raw = evbuffer_new();
-	if (ctx->raw != NULL)
-		evbuffer_add(ctx->raw, doc, strlen(doc));
-	ctx->content_type = "application/json";
-	free(doc);
-	free(sig);
+	cache_certificate(ctx, scope(ctx), ctx->params[0], false, e);
 }
 
 static void certificate_signature(struct http_ctx *ctx, struct err *e)
 {
-	char *doc = NULL;
-	unsigned char *sig = NULL;
-	size_t siglen = 0;
-	if (!fetch(ctx, &doc, &sig, &siglen, e))
-		return;
-	ctx->raw = evbuffer_new();
-	if (ctx->raw != NULL)
-		evbuffer_add(ctx->raw, sig, siglen);
-	ctx->content_type = "application/pkcs7-signature";
-	free(doc);
-	free(sig);
+	cache_certificate(ctx, scope(ctx), ctx->params[0], true, e);
 }
 
 /* JSON by default; ?format=pem gives the certificates as one PEM file (usable

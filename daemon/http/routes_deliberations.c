@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cache.h"
 #include "clock.h"
 #include "registry.h"
 #include "route.h"
@@ -126,7 +127,7 @@ static void deliberations_terms(struct http_ctx *ctx, struct err *e)
 	char ref[32];
 	int32_t date;
 	if (visible_ref(ctx, ref, e) && query_date(ctx, &date, e))
-		ctx->body = registry_terms(ctx->db, ref, date, e);
+		cache_terms(ctx, ref, date, e); /* registry_terms, built once per version */
 }
 
 static void deliberations_odrl(struct http_ctx *ctx, struct err *e)
@@ -134,7 +135,7 @@ static void deliberations_odrl(struct http_ctx *ctx, struct err *e)
 	char ref[32];
 	int32_t date;
 	if (visible_ref(ctx, ref, e) && query_date(ctx, &date, e))
-		ctx->body = registry_odrl(ctx->db, ref, date, e);
+		cache_odrl(ctx, ref, date, e); /* registry_odrl, built once per version */
 }
 
 /* The created/amended deliberation as the response: header and versions. */

@@ -53,6 +53,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "db.h"
 #include "log.h"
 #include "metrics.h"
@@ -145,6 +146,7 @@ struct server {
 	atomic_int nconns;
 	atomic_ullong inflight; /* bytes of declared bodies reserved by conn_input_cb */
 	struct event *sig_term, *sig_int, *sig_hup;
+	struct cache *cache; /* shared by the workers; NULL: none */
 	struct {
 		server_reload_fn fn;
 		void *arg;
@@ -926,7 +928,8 @@ static void worker_request(struct evhttp_request *req, void *arg)
 		free(w->conninfo);
 		w->conninfo = strdup(g->config->database_conninfo);
 	}
-	struct route_env env = {.config = g->config, .db = &w->db, .closing = w->draining};
+	struct route_env env = {
+	    .config = g->config, .db = &w->db, .cache = w->srv->cache, .closing = w->draining};
 	if (c != NULL)
 		c->in_dispatch = true;
 	route_dispatch(req, &env);
@@ -1145,6 +1148,7 @@ struct server *server_new(struct config *c, struct err *e)
 	atomic_init(&s->nconns, 0);
 	atomic_init(&s->inflight, 0);
 	s->gen = gen_new(config_ref(c), tls);
+	s->cache = cache_new(CACHE_DEFAULT_BYTES);
 	s->base = event_base_new();
 	if (s->base == NULL) {
 		err_set(e, ERR_INTERNAL, "cannot create the main event loop");
@@ -1315,6 +1319,7 @@ void server_free(struct server *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	gen_release(s->gen);
+	cache_free(s->cache);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

@@ -730,6 +730,26 @@ static const struct terms_version *version_at(const struct terms_deliberation *d
 	return v;
 }
 
+/* Has the retention period of a version ended on date?  (Only terms on record have
+ * one.) */
+static bool retention_ended(bool on_record, int32_t until, int32_t date)
+{
+	return on_record && date > until;
+}
+
+bool registry_version_at(PGconn *db, const char *reference, int32_t date,
+                         struct registry_version_id *out, struct err *e)
+{
+	struct store_version_id v;
+	memset(out, 0, sizeof(*out));
+	if (!store_registry_version_at(db, reference, date, &v, e))
+		return false;
+	out->number = v.number;
+	memcpy(out->terms_sha256, v.terms_sha256, sizeof(out->terms_sha256));
+	out->retention_ended = retention_ended(v.on_record, v.retention_until, date);
+	return true;
+}
+
 json_t *registry_terms(PGconn *db, const char *reference, int32_t date, struct err *e)
 {
 	struct terms_deliberation *d = registry_load(db, reference, e);
@@ -756,8 +776,8 @@ json_t *registry_terms(PGconn *db, const char *reference, int32_t date, struct e
 		    date_json(v->decided_on), "in_force_from", date_json(v->in_force_from),
 		    "terms_on_record", rec, "retention_until",
 		    date_json(rec ? v->body.retention_until : 0), "retention_ended",
-		    rec && date > v->body.retention_until, "recipients", parts[0], "groups",
-		    parts[1], "phases", parts[2], "variables", parts[3], "summary",
+		    retention_ended(rec, v->body.retention_until, date), "recipients", parts[0],
+		    "groups", parts[1], "phases", parts[2], "variables", parts[3], "summary",
 		    json_object_get(vj, "summary"), "source_sha256",
 		    json_object_get(vj, "source_sha256"), "terms_sha256", sha);
 		json_decref(vj);

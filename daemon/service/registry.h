@@ -75,6 +75,17 @@ json_t *registry_versions(PGconn *db, const char *reference, struct err *e);
  * variables, terms_sha256}; ERR_NOT_FOUND "no version of R was in force on D" with
  * field "at" when none (field "reference" when the deliberation is unknown). */
 json_t *registry_terms(PGconn *db, const char *reference, int32_t date, struct err *e);
+/* The identity of the version in force on date, without loading it: the key under
+ * which its terms and ODRL JSON (immutable once recorded) can be kept, and what the
+ * date changes in the terms answer.  Errors as registry_terms. */
+struct registry_version_id {
+	int number;
+	char terms_sha256[65];
+	bool retention_ended; /* as registry_terms says for this date */
+};
+bool registry_version_at(PGconn *db, const char *reference, int32_t date,
+                         struct registry_version_id *out, struct err *e)
+    __attribute__((warn_unused_result));
 /* Did registry_terms/registry_odrl fail only because no version was in force on
  * the date (the deliberation is known)? */
 bool registry_err_not_in_force(const struct err *e);

@@ -363,16 +363,18 @@ bool store_registry_version_insert(PGconn *db, const char *reference, const stru
 	return insert_body(db, reference, number, &v->body, e);
 }
 
-bool store_registry_retention_at(PGconn *db, const char *reference, int32_t date, int32_t *until,
-                                 struct err *e)
+bool store_registry_version_at(PGconn *db, const char *reference, int32_t date,
+                               struct store_version_id *out, struct err *e)
 {
 	char d[11];
 	date_text(date, d);
+	memset(out, 0, sizeof(*out));
 	const char *p[] = {reference, d};
 	PGresult *r = db_exec(db, e,
-	                      "SELECT terms_on_record, to_char(retention_until, 'YYYY-MM-DD') "
-	                      "FROM deliberation_versions WHERE reference = $1 AND "
-	                      "in_force_from <= $2::date ORDER BY in_force_from DESC LIMIT 1",
+	                      "SELECT number, terms_on_record, to_char(retention_until, "
+	                      "'YYYY-MM-DD'), terms_sha256 FROM deliberation_versions "
+	                      "WHERE reference = $1 AND in_force_from <= $2::date "
+	                      "ORDER BY in_force_from DESC, number DESC LIMIT 1",
 	                      2, p);
 	if (r == NULL)
 		return false;
@@ -382,8 +384,21 @@ bool store_registry_retention_at(PGconn *db, const char *reference, int32_t date
 		              reference, d);
 		return false;
 	}
-	*until = PQgetisnull(r, 0, 1) ? 0 : date_value(PQgetvalue(r, 0, 1));
+	out->number = atoi(PQgetvalue(r, 0, 0));
+	out->on_record = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+	out->retention_until = PQgetisnull(r, 0, 2) ? 0 : date_value(PQgetvalue(r, 0, 2));
+	snprintf(out->terms_sha256, sizeof(out->terms_sha256), "%s", PQgetvalue(r, 0, 3));
 	PQclear(r);
+	return true;
+}
+
+bool store_registry_retention_at(PGconn *db, const char *reference, int32_t date, int32_t *until,
+                                 struct err *e)
+{
+	struct store_version_id v;
+	if (!store_registry_version_at(db, reference, date, &v, e))
+		return false;
+	*until = v.retention_until;
 	return true;
 }
 

@@ -76,6 +76,19 @@ bool store_registry_version_insert(PGconn *db, const char *reference, const stru
                                    const char *actor, struct err *e)
     __attribute__((warn_unused_result));
 
+/* Who a version is: enough to name its immutable JSON (response cache keys). */
+struct store_version_id {
+	int number;
+	bool on_record;
+	int32_t retention_until; /* YYYYMMDD, 0 when not on record */
+	char terms_sha256[65];
+};
+/* The version in force on date (YYYYMMDD): the one place that rule is written in SQL
+ * (the latest in_force_from on or before date; ERR_NOT_FOUND, field "at", when none or
+ * the reference is unknown). */
+bool store_registry_version_at(PGconn *db, const char *reference, int32_t date,
+                               struct store_version_id *out, struct err *e)
+    __attribute__((warn_unused_result));
 /* retention_until of the version in force on date (YYYYMMDD): *until = YYYYMMDD, or 0
  * when that version's terms are not on record; ERR_NOT_FOUND when no version was in
  * force on that date (or the reference is unknown). */

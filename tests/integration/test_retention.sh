@@ -151,7 +151,19 @@ openssl cms -verify -binary -inform DER -in "$T_DIR/CERT.p7s" -content "$T_DIR/C
   -CAfile "$T_DIR/sign-cert.pem" -purpose any -out /dev/null 2>/dev/null ||
   t_fail "does not verify against the configured signing certificate"
 
-# another recipient cannot fetch it; a second confirmation is refused
+# served again from the response cache: the same bytes, a strong ETag, 304 on
+# If-None-Match; another recipient cannot fetch it (404 even with the ETag)
+r_download "/v1/certificates/$CERT" "$REC" "$T_DIR/CERT2.json"
+cmp -s "$T_DIR/CERT.json" "$T_DIR/CERT2.json" || t_fail "the certificate changed when cached"
+CERT_ETAG=$(r_header ETag)
+[[ $CERT_ETAG =~ ^\"[0-9a-f]{32}\"$ ]] || t_fail "certificate ETag: '$CERT_ETAG'"
+r_download "/v1/certificates/$CERT/signature" "$REC" "$T_DIR/CERT2.p7s"
+cmp -s "$T_DIR/CERT.p7s" "$T_DIR/CERT2.p7s" || t_fail "the signature changed when cached"
+t_http GET "/v1/certificates/$CERT" "$REC" -H "If-None-Match: $CERT_ETAG"
+t_expect_status 304
+t_http GET "/v1/certificates/$CERT" "$OTHER" -H "If-None-Match: $CERT_ETAG"
+t_expect_error 404 not_found
+# a second confirmation is refused
 t_http GET "/v1/certificates/$CERT" "$OTHER"
 t_expect_error 404 not_found
 t_http POST "/v1/destructions/$ORDER/confirmation" "$REC" -H 'Content-Type: application/json' \
