@@ -301,15 +301,14 @@ static void respond(struct http_ctx *ctx, struct entry *en, const char *content_
 }
 
 /* What the uncached handler would send for body: compact JSON and a newline. */
-static char *dump_answer(const json_t *body, size_t *len)
+static char *dump_answer(const json_t *body, size_t *len, struct err *e)
 {
 	char *text = json_dumps(body, JSON_COMPACT);
-	if (text == NULL)
-		return NULL;
-	size_t n = strlen(text);
-	char *out = realloc(text, n + 2);
+	size_t n = text != NULL ? strlen(text) : 0;
+	char *out = text != NULL ? realloc(text, n + 2) : NULL;
 	if (out == NULL) {
 		free(text);
+		err_set(e, ERR_INTERNAL, "could not encode the response");
 		return NULL;
 	}
 	out[n] = '\n';
@@ -391,36 +390,51 @@ static void respond_fresh(struct http_ctx *ctx, const char *text, size_t len,
 	set_etag(ctx, en, date);
 }
 
+/*
+ * Looks up the version in force on date and answers from its cached answer of kind
+ * when there is one: true.  Otherwise *keylen is the key to fill (0: keep nothing;
+ * any failure of the lookup, such as no version in force or an unknown reference,
+ * leaves the answer to the uncached path, which gives it exactly as before).
+ */
+static bool serve_version(struct http_ctx *ctx, const char *kind, const char *ref, int32_t date,
+                          struct registry_version_id *id, char key[KEY_MAX], size_t *keylen,
+                          struct err *e)
+{
+	struct err ie = {0};
+	*keylen = 0;
+	if (ctx->cache == NULL || !registry_version_at(ctx->db, ref, date, id, &ie))
+		return false;
+	*keylen = version_key(key, kind, ref, id);
+	struct entry *en = *keylen > 0 ? cache_get(ctx->cache, key, *keylen) : NULL;
+	if (en == NULL)
+		return false;
+	char at[11];
+	terms_date_format(date, at);
+	if (en->templated)
+		respond(ctx, en, "application/json", id->retention_ended ? "true" : "false", at, e);
+	else
+		respond(ctx, en, "application/json", NULL, NULL, e);
+	entry_release(en);
+	return true;
+}
+
 void cache_terms(struct http_ctx *ctx, const char *ref, int32_t date, struct err *e)
 {
 	struct registry_version_id id;
-	struct err ie = {0};
 	char key[KEY_MAX], at[11];
 	size_t keylen = 0;
-	terms_date_format(date, at);
-	/* any failure here (no version in force, unknown reference) falls through to the
-	 * uncached path, which answers it exactly as before */
-	if (ctx->cache != NULL && registry_version_at(ctx->db, ref, date, &id, &ie))
-		keylen = version_key(key, "terms", ref, &id);
-	if (keylen > 0) {
-		struct entry *en = cache_get(ctx->cache, key, keylen);
-		if (en != NULL) {
-			respond(ctx, en, "application/json", id.retention_ended ? "true" : "false",
-			        at, e);
-			entry_release(en);
-			return;
-		}
-	}
+	if (serve_version(ctx, "terms", ref, date, &id, key, &keylen, e))
+		return;
 	json_t *body = registry_terms(ctx->db, ref, date, e);
 	if (body == NULL)
 		return;
 	size_t len = 0;
-	char *text = dump_answer(body, &len);
+	char *text = dump_answer(body, &len, e);
 	if (text == NULL) {
 		json_decref(body);
-		err_set(e, ERR_INTERNAL, "could not encode the response");
 		return;
 	}
+	terms_date_format(date, at);
 	struct entry *en = NULL;
 	/* kept only when the answer is the version the lookup named (a version approved
 	 * in between would otherwise be stored under the wrong key) */
@@ -452,26 +466,16 @@ void cache_odrl(struct http_ctx *ctx, const char *ref, int32_t date, struct err 
 	struct err ie = {0};
 	char key[KEY_MAX];
 	size_t keylen = 0;
-	if (ctx->cache != NULL && registry_version_at(ctx->db, ref, date, &id, &ie))
-		keylen = version_key(key, "odrl", ref, &id);
-	if (keylen > 0) {
-		struct entry *en = cache_get(ctx->cache, key, keylen);
-		if (en != NULL) {
-			respond(ctx, en, "application/json", NULL, NULL, e);
-			entry_release(en);
-			return;
-		}
-	}
+	if (serve_version(ctx, "odrl", ref, date, &id, key, &keylen, e))
+		return;
 	json_t *body = registry_odrl(ctx->db, ref, date, e);
 	if (body == NULL)
 		return;
 	size_t len = 0;
-	char *text = dump_answer(body, &len);
+	char *text = dump_answer(body, &len, e);
 	json_decref(body);
-	if (text == NULL) {
-		err_set(e, ERR_INTERNAL, "could not encode the response");
+	if (text == NULL)
 		return;
-	}
 	/* the ODRL does not name its terms' hash: the version in force must be the same
 	 * after it was built as before (versions are only ever added) */
 	struct entry *en = NULL;
