@@ -74,6 +74,18 @@ struct terms_phase {
 	size_t ndestinations;
 };
 
+/* Output checking (phase 2, docs/output-checking.md): the thresholds a table
+ * leaving the secure room is judged by.  `set` is false when the terms do not
+ * say; output checking then uses the ACRO defaults (output.h). */
+struct terms_output_checking {
+	bool set;
+	int64_t threshold;       /* a cell needs at least this many persons */
+	int64_t dominance_n;     /* the n largest contributors ... */
+	double dominance_k;      /* ... may make up at most this share of the total */
+	double p_percent;        /* total - 2 largest >= p% of the largest */
+	double identifier_ratio; /* categories per person from which a variable identifies */
+};
+
 /* The terms of one version: what was permitted while it was in force. */
 struct terms_body {
 	int32_t retention_until; /* YYYYMMDD: destruction due from the next day */
@@ -85,6 +97,7 @@ struct terms_body {
 	size_t nphases;
 	struct terms_variable *variables;
 	size_t nvariables;
+	struct terms_output_checking output_checking;
 };
 
 struct terms_version {

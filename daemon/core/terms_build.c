@@ -907,18 +907,62 @@ static bool check_fixed_variable(struct bctx *c, const config_setting_t *vars,
 	return true;
 }
 
+/* output_checking = { threshold; dominance_n; dominance_k; p_percent;
+ * identifier_ratio; }: every member optional, the ACRO defaults otherwise. */
+static bool build_output_checking(struct bctx *c, const config_setting_t *parent,
+                                  struct terms_output_checking *o)
+{
+	static const char *const keys[] = {"threshold", "dominance_n",      "dominance_k",
+	                                   "p_percent", "identifier_ratio", NULL};
+	const config_setting_t *g;
+	bool has = false;
+
+	if (!member(c, parent, "output_checking", false, &g))
+		return false;
+	if (g == NULL)
+		return true;
+	size_t old = push_key(c, "output_checking");
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+		return fail(c, g, "expected a group { ... }, found %s", kind_name(g));
+	o->set = true;
+	o->threshold = 10;
+	o->dominance_n = 2;
+	o->dominance_k = 0.9;
+	o->p_percent = 10;
+	o->identifier_ratio = 0.8;
+	if (!check_keys(c, g, keys) ||
+	    !int_member(c, g, "threshold", false, 1, 1000000, &o->threshold) ||
+	    !int_member(c, g, "dominance_n", false, 1, 100, &o->dominance_n) ||
+	    !num_member(c, g, "dominance_k", &has, &o->dominance_k) ||
+	    !num_member(c, g, "p_percent", &has, &o->p_percent) ||
+	    !num_member(c, g, "identifier_ratio", &has, &o->identifier_ratio))
+		return false;
+	if (!(o->dominance_k > 0 && o->dominance_k <= 1))
+		return fail(c, config_setting_get_member(g, "dominance_k"),
+		            "dominance_k must be a share above 0 and at most 1");
+	if (!(o->p_percent >= 0 && o->p_percent <= 100))
+		return fail(c, config_setting_get_member(g, "p_percent"),
+		            "p_percent must be between 0 and 100");
+	if (!(o->identifier_ratio > 0 && o->identifier_ratio <= 1))
+		return fail(c, config_setting_get_member(g, "identifier_ratio"),
+		            "identifier_ratio must be above 0 and at most 1");
+	pop(c, old);
+	return true;
+}
+
 static bool build_body(struct bctx *c, const config_setting_t *g, struct terms_body *b,
                        const struct terms_deliberation *d, int32_t in_force_from)
 {
-	static const char *const keys[] = {"retention_until", "recipients", "phases",
-	                                   "groups",          "variables",  NULL};
+	static const char *const keys[] = {"retention_until", "recipients",      "phases", "groups",
+	                                   "variables",       "output_checking", NULL};
 	const config_setting_t *phases, *groups, *vars;
 	size_t nphases, ngroups, nvars, old;
 
 	if (!check_keys(c, g, keys) ||
 	    !date_member(c, g, "retention_until", true, &b->retention_until) ||
 	    !strv_member(c, g, "recipients", true, 1, 256, STR_RECIPIENT, false, &b->recipients,
-	                 &b->nrecipients))
+	                 &b->nrecipients) ||
+	    !build_output_checking(c, g, &b->output_checking))
 		return false;
 	if (b->retention_until < in_force_from) {
 		push_key(c, "retention_until");

@@ -170,6 +170,17 @@ static json_t *body_json(const struct terms_body *b, bool *ok)
 	put(o, "phases", phases, ok);
 	put(o, "groups", groups, ok);
 	put(o, "variables", vars, ok);
+	/* only when the terms say: terms recorded before it keep their canonical form */
+	if (b->output_checking.set) {
+		const struct terms_output_checking *oc = &b->output_checking;
+		json_t *oo = json_object();
+		put(oo, "threshold", json_integer((json_int_t)oc->threshold), ok);
+		put(oo, "dominance_n", json_integer((json_int_t)oc->dominance_n), ok);
+		put(oo, "dominance_k", num_json(oc->dominance_k), ok);
+		put(oo, "p_percent", num_json(oc->p_percent), ok);
+		put(oo, "identifier_ratio", num_json(oc->identifier_ratio), ok);
+		put(o, "output_checking", oo, ok);
+	}
 	return o;
 }
 

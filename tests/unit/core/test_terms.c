@@ -65,6 +65,13 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+    {"recipients = [ \"r1\" ];",
+     "recipients = [ \"r1\" ]; output_checking = { dominance_k = 1.5; };",
+     "dominance_k must be a share above 0 and at most 1", "versions[1].terms.output_checking"},
+    {"recipients = [ \"r1\" ];", "recipients = [ \"r1\" ]; output_checking = { threshold = 0; };",
+     "must be between 1 and 1000000", "versions[1].terms.output_checking.threshold"},
+    {"recipients = [ \"r1\" ];", "recipients = [ \"r1\" ]; output_checking = { treshold = 5; };",
+     "unknown key", "versions[1].terms.output_checking.treshold"},
     {"type = \"class\"", "type = \"clas\"",
      "t.conf:20: versions[1].terms.variables[2].type: unknown type \"clas\"",
      "versions[1].terms.variables[2].type"},
@@ -495,6 +502,16 @@ static void test_json_round_trip(void **state)
 	assert_string_equal(
 	    json_string_value(json_object_get(json_object_get(v3, "terms"), "retention_until")),
 	    "2031-01-31");
+	/* output_checking survives the round trip (the registry keeps terms as JSON) */
+	const struct terms_output_checking *oc = &d2->versions[2].body.output_checking;
+	assert_true(oc->set);
+	assert_int_equal(oc->threshold, 10);
+	assert_int_equal(oc->dominance_n, 2);
+	assert_true(oc->dominance_k == 0.9 && oc->p_percent == 10.0 && oc->identifier_ratio == 0.8);
+	assert_int_equal(
+	    json_integer_value(json_object_get(
+	        json_object_get(json_object_get(v3, "terms"), "output_checking"), "threshold")),
+	    10);
 	json_decref(v3);
 	v3 = terms_json_version(d2, &d2->versions[0]);
 	assert_true(json_is_false(json_object_get(v3, "terms_on_record")));
