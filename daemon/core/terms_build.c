@@ -932,7 +932,7 @@ static bool build_output_checking(struct bctx *c, const config_setting_t *parent
 	o->identifier_ratio = 0.8;
 	if (!check_keys(c, g, keys) ||
 	    !int_member(c, g, "threshold", false, 1, 1000000, &o->threshold) ||
-	    !int_member(c, g, "dominance_n", false, 1, 100, &o->dominance_n) ||
+	    !int_member(c, g, "dominance_n", false, 1, 10, &o->dominance_n) ||
 	    !num_member(c, g, "dominance_k", &has, &o->dominance_k) ||
 	    !num_member(c, g, "p_percent", &has, &o->p_percent) ||
 	    !num_member(c, g, "identifier_ratio", &has, &o->identifier_ratio))
