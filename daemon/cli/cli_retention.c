@@ -1,8 +1,8 @@
 /*
- * cli_retention: `deliberd retention run` runs one scheduler round, as if it
- * were --at (governance staff use --dry-run to see what a date will bring;
- * tests use --at to get there), and `deliberd retention webhook` sets where
- * governance receives escalations.
+ * cli_retention: `deliberd retention run` runs one scheduler round at the real
+ * now; with --dry-run it runs that same round in a transaction that is rolled
+ * back, optionally as of --at (governance staff see what a date will bring).
+ * `deliberd retention webhook` sets where governance receives escalations.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,15 +20,16 @@
 #define SECRET_FILE_MAX 4096
 
 static const char retention_usage[] =
-    "usage: deliberd retention run [--at TIMESTAMP] [--dry-run] [--format text|json]\n"
+    "usage: deliberd retention run [--dry-run [--at TIMESTAMP]] [--format text|json]\n"
     "                              [--config FILE]\n"
     "       deliberd retention webhook --url URL --secret-file FILE [--config FILE]\n"
     "\n"
-    "run      one scheduler round: order destruction of deliveries whose retention\n"
-    "         deadline has passed, cancel orders an amendment postponed, escalate\n"
-    "         overdue orders, record reminders.  --at runs it as if it were that\n"
-    "         instant (RFC 3339 with a zone, e.g. 2031-02-01T00:00:00+01:00);\n"
-    "         --dry-run prints what it would do and changes nothing.\n"
+    "run      one scheduler round at the real now: issue destruction orders\n"
+    "         (retention.order_lead_days before due_at), cancel orders an amendment\n"
+    "         postponed, mark overdue and escalate orders at due_at, record\n"
+    "         reminders.  --dry-run runs the same round and rolls it back: it prints\n"
+    "         exactly what the real round would do; only a dry run may take --at\n"
+    "         (RFC 3339 with a zone, e.g. 2031-02-01T00:00:00+01:00).\n"
     "webhook  where governance receives escalations (HTTPS; the secret file holds\n"
     "         the HMAC key, 16 to 1024 bytes, one line).\n"
     "\n"
@@ -47,12 +48,14 @@ static PGconn *open_db(const struct config *c)
 	return db;
 }
 
-static void print_ids(const json_t *ids)
+/* An order as a report names it: its id, or "new" for one this round creates. */
+static void print_order(const json_t *v)
 {
-	size_t i;
-	json_t *v;
-	json_array_foreach(ids, i, v)
-	    printf("%s%" JSON_INTEGER_FORMAT, i > 0 ? ", " : "", json_integer_value(v));
+	json_t *o = json_object_get(v, "order");
+	if (json_is_integer(o))
+		printf("order %" JSON_INTEGER_FORMAT, json_integer_value(o));
+	else
+		printf("new order");
 }
 
 static const char *s_(const json_t *o, const char *k)
@@ -61,45 +64,50 @@ static const char *s_(const json_t *o, const char *k)
 	return s != NULL ? s : "-";
 }
 
+/* The same lines for a dry run and a real round: only the heading differs. */
 static void print_text(const json_t *r)
 {
 	bool dry = json_is_true(json_object_get(r, "dry_run"));
 	printf("retention round as of %s%s\n", s_(r, "at"),
-	       dry ? " (dry run: nothing was changed)" : "");
+	       dry ? " (dry run: the round below was rolled back)" : "");
 	if (json_is_true(json_object_get(r, "skipped"))) {
 		printf("skipped: another deliberd process is running a round\n");
 		return;
 	}
 	size_t i;
 	json_t *v;
-	json_array_foreach(json_object_get(r, "cancelled"), i, v) printf(
-	    "%s order %" JSON_INTEGER_FORMAT " (%s, %s): %s\n", dry ? "would cancel" : "cancelled",
-	    json_integer_value(json_object_get(v, "order")), s_(v, "deliberation"),
-	    s_(v, "recipient"), s_(v, "reason"));
+	json_array_foreach(json_object_get(r, "cancelled"), i, v)
+	{
+		printf("cancelled ");
+		print_order(v);
+		printf(" (%s, %s): %s\n", s_(v, "deliberation"), s_(v, "recipient"),
+		       s_(v, "reason"));
+	}
 	json_array_foreach(json_object_get(r, "ordered"), i, v)
 	{
-		if (dry)
-			printf("would order destruction");
-		else
-			printf("ordered destruction (order %" JSON_INTEGER_FORMAT ")",
-			       json_integer_value(json_object_get(v, "order")));
-		printf(" of %s deliveries to %s: ", s_(v, "deliberation"), s_(v, "recipient"));
-		print_ids(json_object_get(v, "deliveries"));
-		printf(" (%s %s, due %s)\n", s_(v, "trigger"), s_(v, "retention_until"),
+		printf("%s ", json_is_true(json_object_get(v, "joined")) ? "joined" : "ordered");
+		print_order(v);
+		printf(" of %s to %s: %" JSON_INTEGER_FORMAT " deliveries (sha256 %s), %s %s, due "
+		       "%s\n",
+		       s_(v, "deliberation"), s_(v, "recipient"),
+		       json_integer_value(json_object_get(v, "deliveries")),
+		       s_(v, "deliveries_sha256"), s_(v, "trigger"), s_(v, "retention_until"),
 		       s_(v, "due_at"));
 	}
-	json_array_foreach(json_object_get(r, "escalated"), i, v) printf(
-	    "%s order %" JSON_INTEGER_FORMAT " (%s, %s): %" JSON_INTEGER_FORMAT " days after due\n",
-	    dry ? "would escalate" : "escalated", json_integer_value(json_object_get(v, "order")),
-	    s_(v, "deliberation"), s_(v, "recipient"),
-	    json_integer_value(json_object_get(v, "days_late")));
+	json_array_foreach(json_object_get(r, "escalated"), i, v)
+	{
+		printf("overdue and escalated ");
+		print_order(v);
+		printf(" (%s, %s): due %s\n", s_(v, "deliberation"), s_(v, "recipient"),
+		       s_(v, "due_at"));
+	}
 	json_array_foreach(json_object_get(r, "reminders"), i, v)
 	{
 		json_int_t left = json_integer_value(json_object_get(v, "days_left"));
-		printf("%s %s (%s): %s, %" JSON_INTEGER_FORMAT " days %s\n",
-		       dry ? "would remind (unless already reminded)" : "reminded",
-		       s_(v, "recipient"), s_(v, "deliberation"), s_(v, "kind"),
-		       left < 0 ? -left : left, left < 0 ? "late" : "to go");
+		printf("reminded %s (%s) of ", s_(v, "recipient"), s_(v, "deliberation"));
+		print_order(v);
+		printf(": %s %s, %" JSON_INTEGER_FORMAT " days %s\n", s_(v, "kind"),
+		       s_(v, "due_at"), left < 0 ? -left : left, left < 0 ? "late" : "to go");
 	}
 	if (json_array_size(json_object_get(r, "cancelled")) +
 	        json_array_size(json_object_get(r, "ordered")) +
@@ -133,6 +141,12 @@ static int retention_run(int argc, char **argv)
 		return CLI_ERROR;
 	}
 	int64_t now = clock_now();
+	if (at != NULL && !dry) {
+		fprintf(stderr,
+		        "deliberd retention run: --at is only allowed with --dry-run: a real "
+		        "round acts at the real now\n");
+		return CLI_ERROR;
+	}
 	if (at != NULL && !clock_parse(at, &now)) {
 		fprintf(stderr,
 		        "deliberd retention run: --at must be an RFC 3339 timestamp with a zone, "

@@ -90,7 +90,8 @@ static bool routes_checks_request(struct http_ctx *ctx, struct checks_request *r
 	}
 	rq->dry_run = dry != NULL && strcmp(dry, "true") == 0;
 	const char *date = routes_checks_param(ctx, "date");
-	rq->date = clock_brussels_date(clock_now());
+	rq->now = clock_now();
+	rq->date = clock_brussels_date(rq->now);
 	rq->date_given = date != NULL;
 	if (date != NULL && !terms_date_parse(date, &rq->date))
 		rq->date = 0;

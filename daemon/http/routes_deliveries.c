@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "clock.h"
 #include "route.h"
 #include "terms.h"
 
@@ -44,7 +45,7 @@ static void routes_deliveries_ship(struct http_ctx *ctx, struct err *e)
 	int64_t id;
 	if (!routes_deliveries_id(ctx, &id, e))
 		return;
-	ctx->body = checks_ship(ctx->db, id, ctx->who->actor, e);
+	ctx->body = checks_ship(ctx->db, ctx->config, id, ctx->who->actor, clock_now(), e);
 }
 
 static const char *routes_deliveries_own(const struct http_ctx *ctx)

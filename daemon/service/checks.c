@@ -33,7 +33,9 @@
 #include "log.h"
 #include "registry.h"
 #include "report.h"
+#include "clock.h"
 #include "store_checks.h"
+#include "store_retention.h"
 #include "terms.h"
 
 #define CHECKS_KEY_BYTES 32
@@ -302,6 +304,8 @@ static bool checks_record(PGconn *db, const struct checks_request *rq, int32_t d
                           struct extract_report *rep, int64_t *id, struct err *e)
 {
 	bool key_recorded = false;
+	char checked_at[21];
+	clock_format(rq->now, checked_at);
 	if (!db_begin(db, e))
 		return false;
 	/* Persons are counted only for an extract within the per-extract cap: one
@@ -329,6 +333,7 @@ static bool checks_record(PGconn *db, const struct checks_request *rq, int32_t d
 	    .bytes = rep->bytes,
 	    .error_counts = counts_text != NULL ? counts_text : "{}",
 	    .checked_by = rq->actor,
+	    .checked_at = checked_at,
 	};
 	bool ok = store_checks_insert(db, &row, e);
 	free(counts_text);
@@ -643,12 +648,98 @@ int checks_open_staged(const struct config *c, const char *name, struct err *e)
 
 /* ---- deliveries -------------------------------------------------------- */
 
-json_t *checks_ship(PGconn *db, int64_t id, const char *actor, struct err *e)
+/* Why a passed check may no longer ship, judged today (Brussels, by the server's
+ * clock): fills code and why and returns true when it may not.  Order: the check's
+ * age, the deadline, the terms, a no-longer-needed order, the cap. */
+static bool checks_ship_refusal(PGconn *db, const struct config *c, const json_t *row, int64_t id,
+                                int64_t now, const char **code, char *why, size_t size,
+                                struct err *e)
+{
+	const char *ref = json_string_value(json_object_get(row, "deliberation"));
+	const char *recipient = json_string_value(json_object_get(row, "recipient"));
+	const char *group = json_string_value(json_object_get(row, "group"));
+	const char *dest = json_string_value(json_object_get(row, "destination"));
+	int phase = (int)json_integer_value(json_object_get(row, "phase"));
+	int64_t checked_at = 0;
+	if (!clock_parse(json_string_value(json_object_get(row, "checked_at")), &checked_at)) {
+		err_set(e, ERR_INTERNAL, "the database returned a malformed checked_at");
+		return false;
+	}
+	*code = NULL;
+	if (now - checked_at > (int64_t)c->ship_within_days * 86400) {
+		*code = "check_expired";
+		snprintf(why, size,
+		         "check %" PRId64 " is older than checks.ship_within_days (%d days): "
+		         "check the extract again",
+		         id, c->ship_within_days);
+		return true;
+	}
+	struct terms_deliberation *d = registry_load(db, ref, e);
+	if (d == NULL)
+		return false;
+	int32_t today = clock_brussels_date(now);
+	char day[11];
+	terms_date_format(today, day);
+	const struct terms_version *tv = terms_version_at(d, today);
+	const struct terms_group *g = NULL;
+	const struct terms_phase *ph = NULL;
+	if (tv != NULL && tv->on_record) {
+		g = terms_find_group(&tv->body, group);
+		ph = terms_find_phase(&tv->body, phase);
+	}
+	int64_t nln = 0, held = 0, cap = g != NULL ? terms_cap(g, phase) : -1;
+	if (tv != NULL && tv->on_record && today > tv->body.retention_until) {
+		char until[11];
+		terms_date_format(tv->body.retention_until, until);
+		*code = "retention_ended";
+		snprintf(why, size, "today (%s) is after the retention deadline of %s (%s)", day,
+		         ref, until);
+	} else if (tv == NULL || !tv->on_record || !terms_has_recipient(&tv->body, recipient) ||
+	           g == NULL || ph == NULL ||
+	           (ph->ndestinations > 0 && (dest == NULL || !terms_phase_allows(ph, dest)))) {
+		*code = "terms_changed";
+		snprintf(why, size,
+		         "the terms of %s in force today (%s) no longer allow this recipient, "
+		         "group, phase or destination",
+		         ref, day);
+	} else if (!store_retention_nln_live(db, recipient, ref, &nln, e)) {
+		terms_free(d);
+		return false;
+	} else if (nln > 0) {
+		*code = "destruction_ordered";
+		snprintf(why, size,
+		         "the recipient declared the data of %s no longer needed: destruction "
+		         "order %" PRId64 " is live",
+		         ref, nln);
+	} else if (cap >= 0) {
+		struct store_cap_key k = {recipient, ref, group, phase};
+		if (!store_checks_shipped_persons(db, &k, id, &held, e)) {
+			terms_free(d);
+			return false;
+		}
+		if (held > cap) {
+			*code = "cap_exceeded";
+			snprintf(
+			    why, size,
+			    "with the deliveries shipped since the check, %" PRId64
+			    " persons of group %s in phase %d would exceed the cap of %" PRId64,
+			    held, group, phase, cap);
+		}
+	}
+	terms_free(d);
+	return *code != NULL;
+}
+
+json_t *checks_ship(PGconn *db, const struct config *c, int64_t id, const char *actor, int64_t now,
+                    struct err *e)
 {
 	if (!db_begin(db, e))
 		return NULL;
 	json_t *row = store_checks_get(db, id, true, e);
 	json_t *out = NULL;
+	char object[48], at[21];
+	snprintf(object, sizeof(object), "delivery:%" PRId64, id);
+	clock_format(now, at);
 	if (row == NULL)
 		goto fail;
 	const char *verdict = json_string_value(json_object_get(row, "verdict"));
@@ -662,21 +753,48 @@ json_t *checks_ship(PGconn *db, int64_t id, const char *actor, struct err *e)
 		        json_string_value(json_object_get(row, "shipped_at")));
 		goto fail;
 	}
-	out = store_checks_ship(db, id, actor, e);
+	const char *code = NULL;
+	char why[400];
+	bool refused = checks_ship_refusal(db, c, row, id, now, &code, why, sizeof(why), e);
+	if (e->kind != ERR_NONE)
+		goto fail;
+	if (refused) {
+		/* The refusal is recorded (audited, committed), the delivery stays unshipped. */
+		json_t *rd = json_pack("{s:I, s:s, s:s, s:s}", "delivery_id", (json_int_t)id,
+		                       "code", code, "reason", why, "at", at);
+		bool ok = rd != NULL &&
+		          audit_append(db, actor, "delivery.ship_refused", object, rd, e) &&
+		          db_commit(db, e);
+		json_decref(rd);
+		json_decref(row);
+		if (!ok) {
+			db_rollback(db);
+			return NULL;
+		}
+		log_info("delivery %" PRId64 " not shipped: %s", id, code);
+		err_set_code(e, ERR_CONFLICT, code, NULL, "%s", why);
+		return NULL;
+	}
+	out = store_checks_ship(db, id, actor, at, e);
 	if (out == NULL)
 		goto fail;
-	char object[48];
-	snprintf(object, sizeof(object), "delivery:%" PRId64, id);
+	int64_t joined = 0;
+	if (!store_retention_join_open(db, id, &joined, e))
+		goto fail;
 	json_t *details =
 	    json_pack("{s:I, s:O, s:O, s:O, s:O}", "delivery_id", (json_int_t)id, "deliberation",
 	              json_object_get(out, "deliberation"), "recipient",
 	              json_object_get(out, "recipient"), "sha256", json_object_get(out, "sha256"),
 	              "shipped_at", json_object_get(out, "shipped_at"));
+	if (details != NULL && joined > 0)
+		json_object_set_new(details, "joined_order", json_integer(joined));
 	bool ok =
 	    details != NULL && audit_append(db, actor, "delivery.shipped", object, details, e);
 	json_decref(details);
 	if (!ok || !db_commit(db, e))
 		goto fail;
+	if (joined > 0)
+		json_object_set_new(out, "destruction_order", json_integer(joined));
 	json_decref(row);
 	return out;
 fail:

@@ -32,6 +32,7 @@ struct checks_request {
 	int32_t date;            /* YYYYMMDD: today in Brussels, or the date asked for */
 	bool date_given;         /* the caller chose the date: only with dry_run */
 	bool dry_run;            /* judge, record nothing ("recorded": false) */
+	int64_t now;             /* the server's clock: checked_at */
 	const char *actor;       /* audit actor, "credential:<id>" */
 };
 
@@ -67,10 +68,17 @@ bool checks_read_bounded(int fd, char *buf, size_t size, uint64_t *left, size_t 
 int checks_open_staged(const struct config *c, const char *name, struct err *e)
     __attribute__((warn_unused_result));
 
-/* Marks a passed delivery as shipped (audited).  ERR_NOT_FOUND, or ERR_CONFLICT
- * when the check failed or the delivery was already shipped. */
-json_t *checks_ship(PGconn *db, int64_t id, const char *actor, struct err *e)
-    __attribute__((warn_unused_result));
+/* Marks a passed delivery as shipped at now (audited), judging again on the
+ * server's clock what may have changed since the check.  ERR_NOT_FOUND, or
+ * ERR_CONFLICT when the check failed or the delivery was already shipped, or a
+ * refusal with its own code (audited as delivery.ship_refused, nothing else
+ * changes): check_expired (older than checks.ship_within_days), retention_ended,
+ * terms_changed (today's terms no longer allow recipient, group, phase or
+ * destination), destruction_ordered (a live no-longer-needed order), cap_exceeded.
+ * A shipped delivery joins the open deadline order of its recipient and
+ * deliberation, if any ("destruction_order" in the answer). */
+json_t *checks_ship(PGconn *db, const struct config *c, int64_t id, const char *actor, int64_t now,
+                    struct err *e) __attribute__((warn_unused_result));
 
 /* One delivery; only_recipient (non-NULL) hides those of other recipients
  * (ERR_NOT_FOUND). */

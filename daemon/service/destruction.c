@@ -33,7 +33,7 @@
 /* A confirmation may be dated a little ahead of our clock (clock skew). */
 #define FUTURE_SKEW_S 300
 
-static const char *const statuses[] = {"open", "overdue", "confirmed", "cancelled"};
+static const char *const statuses[] = {"open", "overdue", "on_hold", "confirmed", "cancelled"};
 
 json_t *destruction_list(PGconn *db, const struct config *c, const char *recipient_scope,
                          const char *status, const char *deliberation, int64_t after, int limit,
@@ -44,8 +44,9 @@ json_t *destruction_list(PGconn *db, const struct config *c, const char *recipie
 		for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
 			known = known || strcmp(status, statuses[i]) == 0;
 		if (!known) {
-			err_set_field(e, ERR_INVALID, "status",
-			              "status must be open, overdue, confirmed or cancelled");
+			err_set_field(
+			    e, ERR_INVALID, "status",
+			    "status must be open, overdue, on_hold, confirmed or cancelled");
 			return NULL;
 		}
 	}
@@ -54,14 +55,15 @@ json_t *destruction_list(PGconn *db, const struct config *c, const char *recipie
 		              DESTRUCTION_LIST_MAX);
 		return NULL;
 	}
-	return store_retention_list(db, recipient_scope, status, deliberation, after, limit,
-	                            c->grace_days, e);
+	(void)c;
+	return store_retention_list(db, recipient_scope, status, deliberation, after, limit, e);
 }
 
 json_t *destruction_get(PGconn *db, const struct config *c, const char *recipient_scope, int64_t id,
                         struct err *e)
 {
-	return store_retention_order(db, id, recipient_scope, c->grace_days, false, e);
+	(void)c;
+	return store_retention_order(db, id, recipient_scope, false, e);
 }
 
 /* A bounded, non-empty string without control characters (newlines and tabs
@@ -384,7 +386,13 @@ static json_t *certificate_document(const json_t *order, const json_t *parties,
 	json_t *delib = json_deep_copy(json_object_get(parties, "deliberation"));
 	if (json_is_object(delib))
 		json_object_set(delib, "version", json_object_get(order, "version"));
-	return json_pack(
+	/* Confirmed (received) before due_at is on time; a late one says by how many
+	 * days, counting a started day. */
+	int64_t due = 0, conf_at = 0;
+	bool parsed = clock_parse(json_string_value(json_object_get(order, "due_at")), &due) &&
+	              clock_parse(issued_at, &conf_at);
+	bool on_time = parsed && conf_at < due;
+	json_t *doc = json_pack(
 	    "{s:s,s:i,s:s,s:s,s:s,s:o,s:O,s:{s:O,s:O,s:O,s:O,s:O,s:O,s:O},s:o,s:O}", "type",
 	    "deliberd.destruction_certificate", "format", 1, "certificate_id", cid, "issued_at",
 	    issued_at, "signing_key_id", key_id, "deliberation",
@@ -395,6 +403,15 @@ static json_t *certificate_document(const json_t *order, const json_t *parties,
 	    "ordered_at", json_object_get(order, "ordered_at"), "note",
 	    json_object_get(order, "note"), "status_before", json_object_get(order, "status"),
 	    "deliveries", deliveries, "confirmation", confirmation);
+	if (doc != NULL) {
+		json_object_set(doc, "due_at", json_object_get(order, "due_at"));
+		json_object_set_new(doc, "confirmed_at", json_string(issued_at));
+		json_object_set_new(doc, "on_time", json_boolean(on_time));
+		if (!on_time && parsed)
+			json_object_set_new(doc, "days_late",
+			                    json_integer((conf_at - due + 86399) / 86400));
+	}
+	return doc;
 }
 
 static struct certs_signer *load_signer(const struct config *c, struct err *e)
@@ -418,12 +435,19 @@ static bool confirm_txn(PGconn *db, const struct config *c, const struct certs_s
                         const char *recipient, const char *actor, int64_t id, json_t *conf,
                         int64_t performed, int64_t now, json_t **cert, struct err *e)
 {
-	json_t *order = store_retention_order(db, id, recipient, c->grace_days, true, e);
+	(void)c;
+	json_t *order = store_retention_order(db, id, recipient, true, e);
 	if (order == NULL)
 		return false;
 	const char *status = json_string_value(json_object_get(order, "status"));
 	bool ok = true;
-	if (strcmp(status, "open") != 0 && strcmp(status, "overdue") != 0) {
+	if (strcmp(status, "on_hold") == 0) {
+		err_set_code(e, ERR_CONFLICT, "on_hold", NULL,
+		             "destruction order %" PRId64 " is on hold (a legal hold suspends "
+		             "destruction): do not destroy the data until the hold is released",
+		             id);
+		ok = false;
+	} else if (strcmp(status, "open") != 0 && strcmp(status, "overdue") != 0) {
 		err_set(e, ERR_CONFLICT, "destruction order %" PRId64 " is %s, not open", id,
 		        status);
 		ok = false;
@@ -511,6 +535,13 @@ static bool confirm_txn(PGconn *db, const struct config *c, const struct certs_s
 		    json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s}}", "id", cid, "key_id", key_id,
 		              "issued_at", at, "document_sha256", sha, "links", "document", l1,
 		              "signature", l2, "signing_certificates", "/v1/signing-certificates");
+		if (*cert != NULL)
+			for (const char *const *k =
+			         (const char *const[]){"due_at", "confirmed_at", "on_time",
+			                               "days_late", NULL};
+			     *k != NULL; k++)
+				if (json_object_get(doc, *k) != NULL)
+					json_object_set(*cert, *k, json_object_get(doc, *k));
 		json_t *ev =
 		    json_pack("{s:I,s:s,s:s,s:O}", "order_id", (json_int_t)id, "deliberation",
 		              deliberation, "recipient", recipient, "certificate", *cert);
@@ -560,7 +591,7 @@ json_t *destruction_confirm(PGconn *db, const struct config *c, const char *reci
 	retention_failpoint("certificate.committed");
 	log_info("retention: destruction order %" PRId64 " confirmed by %s; certificate %s issued",
 	         id, recipient, json_string_value(json_object_get(cert, "id")));
-	json_t *order = store_retention_order(db, id, recipient, c->grace_days, false, e);
+	json_t *order = store_retention_order(db, id, recipient, false, e);
 	if (order == NULL) {
 		json_decref(cert);
 		return NULL;

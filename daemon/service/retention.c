@@ -20,8 +20,11 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include <openssl/evp.h>
+
 #include "audit.h"
 #include "clock.h"
+#include "hex.h"
 #include "db.h"
 #include "log.h"
 #include "metrics.h"
@@ -61,6 +64,25 @@ static int64_t jint(const json_t *o, const char *key)
 	return json_integer_value(json_object_get(o, key));
 }
 
+/* A round's items each run in a transaction of their own; in a dry run the whole
+ * round is one transaction rolled back at the end, and each item a savepoint in
+ * it, so that a dry run does exactly what the real round does, then undoes it. */
+struct round_ctx {
+	PGconn *db;
+	const struct config *c;
+	const char *now; /* RFC 3339 */
+	const char *actor;
+	bool dry;
+	json_t *created; /* ids of orders created by this round (reported as null) */
+};
+
+static bool exec_simple(PGconn *db, const char *sql, struct err *e)
+{
+	PGresult *r = db_exec(db, e, sql, 0, NULL);
+	PQclear(r);
+	return r != NULL;
+}
+
 static bool in_txn(PGconn *db, struct err *e)
 {
 	return db_begin(db, e);
@@ -74,6 +96,33 @@ static bool end_txn(PGconn *db, bool ok, struct err *e)
 		return false;
 	}
 	return db_commit(db, e);
+}
+
+static bool item_begin(const struct round_ctx *rc, struct err *e)
+{
+	return rc->dry ? exec_simple(rc->db, "SAVEPOINT round_item", e) : in_txn(rc->db, e);
+}
+
+static bool item_end(const struct round_ctx *rc, bool ok, struct err *e)
+{
+	if (!rc->dry)
+		return end_txn(rc->db, ok, e);
+	if (!ok) {
+		struct err ignore = {0};
+		(void)exec_simple(rc->db, "ROLLBACK TO SAVEPOINT round_item", &ignore);
+		return false;
+	}
+	return exec_simple(rc->db, "RELEASE SAVEPOINT round_item", e);
+}
+
+/* The order id as a report shows it: null for an order this round created, whose
+ * id a dry run cannot know (the real round draws another from the sequence). */
+static json_t *report_order_id(const struct round_ctx *rc, int64_t id)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(rc->created, i, v) if (json_integer_value(v) == id) return json_null();
+	return json_integer(id);
 }
 
 /* Announces an event about an order; payload is stolen. */
@@ -93,9 +142,45 @@ static bool notify(PGconn *db, const char *audience, const char *recipient, cons
 	return ok;
 }
 
-/* Creates an open order covering ids, inside the caller's transaction. */
-static bool order_create(PGconn *db, const struct store_order_new *o, json_t *ids, int64_t *id,
-                         struct err *e)
+static int id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The compact name of a set of deliveries: their count and the SHA-256 (hex) of
+ * the ascending decimal ids, each followed by a newline.  The ids themselves are
+ * in destruction_order_deliveries; an audit record of any size of order stays
+ * small. */
+static bool ids_digest(const json_t *ids, char out[65], struct err *e)
+{
+	size_t n = json_array_size(ids);
+	int64_t *v = malloc(sizeof(int64_t) * (n > 0 ? n : 1));
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	bool ok = v != NULL && md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	for (size_t i = 0; ok && i < n; i++)
+		v[i] = json_integer_value(json_array_get(ids, i));
+	if (ok)
+		qsort(v, n, sizeof(int64_t), id_cmp);
+	for (size_t i = 0; ok && i < n; i++) {
+		char b[24];
+		int l = snprintf(b, sizeof(b), "%" PRId64 "\n", v[i]);
+		ok = EVP_DigestUpdate(md, b, (size_t)l);
+	}
+	unsigned char h[32];
+	unsigned int hl = 0;
+	ok = ok && EVP_DigestFinal_ex(md, h, &hl) && hl == 32;
+	if (ok)
+		hex_encode(h, 32, out);
+	else
+		err_set(e, ERR_INTERNAL, "cannot digest the delivery ids");
+	EVP_MD_CTX_free(md);
+	free(v);
+	return ok;
+}
+
+/* Adds ids to order id (open) inside the caller's transaction. */
+static bool order_add(PGconn *db, int64_t id, const json_t *ids, struct err *e)
 {
 	char *ids_json = json_dumps(ids, JSON_COMPACT);
 	if (ids_json == NULL) {
@@ -103,18 +188,27 @@ static bool order_create(PGconn *db, const struct store_order_new *o, json_t *id
 		return false;
 	}
 	int added = 0;
-	bool ok = store_retention_insert_order(db, o, id, e) &&
-	          store_retention_add_deliveries(db, *id, ids_json, &added, e);
+	bool ok = store_retention_add_deliveries(db, id, ids_json, &added, e);
 	free(ids_json);
-	if (!ok)
-		return false;
-	if ((size_t)added != json_array_size(ids)) {
+	if (ok && (size_t)added != json_array_size(ids)) {
 		err_set(e, ERR_CONFLICT, "some deliveries are no longer orderable");
-		return false;
+		ok = false;
 	}
+	return ok;
+}
+
+/* Creates an open order covering ids, inside the caller's transaction. */
+static bool order_create(PGconn *db, const struct store_order_new *o, json_t *ids, int64_t *id,
+                         struct err *e)
+{
+	char digest[65];
+	if (!ids_digest(ids, digest, e) || !store_retention_insert_order(db, o, id, e) ||
+	    !order_add(db, *id, ids, e))
+		return false;
 	json_t *details =
-	    json_pack("{s:s,s:s,s:s,s:s,s:O}", "deliberation", o->deliberation, "recipient",
-	              o->recipient, "trigger", o->trigger, "due_at", o->due_at, "deliveries", ids);
+	    json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "deliberation", o->deliberation, "recipient",
+	              o->recipient, "trigger", o->trigger, "due_at", o->due_at, "deliveries",
+	              (json_int_t)json_array_size(ids), "deliveries_sha256", digest);
 	if (details != NULL && o->version > 0)
 		json_object_set_new(details, "version", json_integer(o->version));
 	if (details != NULL && o->retention_until != NULL)
@@ -142,10 +236,10 @@ static bool item_failed(const char *what, struct err *e)
 	return false;
 }
 
-static bool step_cancellations(PGconn *db, const char *now, const char *actor, bool dry,
-                               json_t *out, struct err *e)
+static bool step_cancellations(const struct round_ctx *rc, json_t *out, struct err *e)
 {
-	json_t *plan = store_retention_plan_cancellations(db, now, e);
+	PGconn *db = rc->db;
+	json_t *plan = store_retention_plan_cancellations(db, rc->now, e);
 	if (plan == NULL)
 		return false;
 	size_t i;
@@ -162,16 +256,12 @@ static bool step_cancellations(PGconn *db, const char *now, const char *actor, b
 		json_t *item = json_pack("{s:I,s:s,s:s,s:s}", "order", (json_int_t)id,
 		                         "deliberation", jstr(p, "deliberation"), "recipient",
 		                         jstr(p, "recipient"), "reason", reason);
-		if (dry) {
-			json_array_append_new(out, item);
-			continue;
-		}
 		bool changed = false;
-		bool step =
-		    in_txn(db, e) && store_retention_cancel(db, id, now, reason, &changed, e);
+		bool step = item_begin(rc, e) &&
+		            store_retention_cancel(db, id, rc->now, reason, &changed, e);
 		if (step && changed)
 			step = audit_append_object(
-			           db, actor, "destruction.cancelled", "destruction_order", id,
+			           db, rc->actor, "destruction.cancelled", "destruction_order", id,
 			           json_pack("{s:s,s:s,s:s,s:s}", "deliberation",
 			                     jstr(p, "deliberation"), "recipient",
 			                     jstr(p, "recipient"), "reason", reason,
@@ -183,7 +273,7 @@ static bool step_cancellations(PGconn *db, const char *now, const char *actor, b
 			                        jstr(p, "deliberation"), "recipient",
 			                        jstr(p, "recipient"), "reason", reason),
 			              e);
-		if (!end_txn(db, step, e)) {
+		if (!item_end(rc, step, e)) {
 			json_decref(item);
 			if (item_failed("cancellation", e))
 				continue;
@@ -191,8 +281,9 @@ static bool step_cancellations(PGconn *db, const char *now, const char *actor, b
 			break;
 		}
 		if (changed) {
-			log_info("retention: destruction order %" PRId64 " cancelled: %s", id,
-			         reason);
+			if (!rc->dry)
+				log_info("retention: destruction order %" PRId64 " cancelled: %s",
+				         id, reason);
 			json_array_append_new(out, item);
 		} else {
 			json_decref(item);
@@ -202,10 +293,10 @@ static bool step_cancellations(PGconn *db, const char *now, const char *actor, b
 	return ok;
 }
 
-static bool step_orders(PGconn *db, const char *now, const char *actor, bool dry, json_t *out,
-                        struct err *e)
+static bool step_orders(const struct round_ctx *rc, json_t *out, struct err *e)
 {
-	json_t *plan = store_retention_plan_orders(db, now, e);
+	PGconn *db = rc->db;
+	json_t *plan = store_retention_plan_orders(db, rc->now, rc->c->order_lead_days, e);
 	if (plan == NULL)
 		return false;
 	size_t i;
@@ -223,48 +314,69 @@ static bool step_orders(PGconn *db, const char *now, const char *actor, bool dry
 		    .retention_until = jstr(p, "retention_until"),
 		    .due_at = jstr(p, "due_at"),
 		    .note = "",
-		    .ordered_at = now,
-		    .ordered_by = actor,
+		    .ordered_at = rc->now,
+		    .ordered_by = rc->actor,
 		};
 		json_t *ids = json_object_get(p, "deliveries");
-		json_t *item = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:O}", "deliberation",
-		                         o.deliberation, "recipient", o.recipient, "trigger",
-		                         trigger, "version", o.version, "retention_until",
-		                         o.retention_until, "due_at", o.due_at, "deliveries", ids);
-		if (dry) {
-			json_object_set_new(item, "order", json_null());
-			json_array_append_new(out, item);
-			continue;
+		int64_t join = jint(p, "join"), id = join;
+		char digest[65];
+		if (!ids_digest(ids, digest, e)) {
+			ok = false;
+			break;
 		}
-		int64_t id = 0;
-		bool step = in_txn(db, e) && order_create(db, &o, ids, &id, e);
+		json_t *item = json_pack(
+		    "{s:s,s:s,s:s,s:i,s:s,s:s,s:I,s:s}", "deliberation", o.deliberation,
+		    "recipient", o.recipient, "trigger", trigger, "version", o.version,
+		    "retention_until", o.retention_until, "due_at", o.due_at, "deliveries",
+		    (json_int_t)json_array_size(ids), "deliveries_sha256", digest);
+		bool step = item_begin(rc, e);
+		if (step && join > 0) {
+			/* Deliveries shipped after the order was issued join it. */
+			step = order_add(db, join, ids, e) &&
+			       audit_append_object(
+			           db, rc->actor, "destruction.joined", "destruction_order", join,
+			           json_pack("{s:s,s:s,s:I,s:s}", "deliberation", o.deliberation,
+			                     "recipient", o.recipient, "deliveries",
+			                     (json_int_t)json_array_size(ids), "deliveries_sha256",
+			                     digest),
+			           e);
+		} else if (step) {
+			step = order_create(db, &o, ids, &id, e);
+		}
 		if (step)
 			retention_failpoint("round.ordered");
-		if (!end_txn(db, step, e)) {
+		if (!item_end(rc, step, e)) {
 			json_decref(item);
 			if (item_failed("order", e))
 				continue;
 			ok = false;
 			break;
 		}
-		log_info("retention: destruction order %" PRId64 " for %s of %s: %zu deliveries, "
-		         "%s %s passed",
-		         id, o.recipient, o.deliberation, json_array_size(ids), trigger,
-		         o.retention_until);
-		metrics_add_counter("deliberd_retention_orders_created_total", "", 1,
-		                    "Destruction orders created");
-		json_object_set_new(item, "order", json_integer(id));
+		if (join == 0)
+			json_array_append_new(rc->created, json_integer(id));
+		json_object_set_new(item, "order", report_order_id(rc, id));
+		json_object_set_new(item, "joined", json_boolean(join > 0));
 		json_array_append_new(out, item);
+		if (rc->dry)
+			continue;
+		log_info("retention: destruction order %" PRId64
+		         " for %s of %s: %zu deliveries %s, "
+		         "due %s",
+		         id, o.recipient, o.deliberation, json_array_size(ids),
+		         join > 0 ? "joined" : "ordered", o.due_at);
+		if (join == 0)
+			metrics_add_counter("deliberd_retention_orders_created_total", "", 1,
+			                    "Destruction orders created");
 		retention_failpoint("round.committed");
 	}
 	json_decref(plan);
 	return ok;
 }
 
-static bool step_escalations(PGconn *db, const struct config *c, const char *now, const char *actor,
-                             bool dry, json_t *out, struct err *e)
+static bool step_escalations(const struct round_ctx *rc, json_t *out, struct err *e)
 {
-	json_t *plan = store_retention_plan_escalations(db, now, c->grace_days, e);
+	PGconn *db = rc->db;
+	json_t *plan = store_retention_plan_escalations(db, rc->now, e);
 	if (plan == NULL)
 		return false;
 	size_t i;
@@ -273,25 +385,27 @@ static bool step_escalations(PGconn *db, const struct config *c, const char *now
 	json_array_foreach(plan, i, p)
 	{
 		int64_t id = jint(p, "id");
-		json_t *item =
-		    json_pack("{s:I,s:s,s:s,s:s,s:I}", "order", (json_int_t)id, "deliberation",
-		              jstr(p, "deliberation"), "recipient", jstr(p, "recipient"), "due_at",
-		              jstr(p, "due_at"), "days_late", (json_int_t)jint(p, "days_late"));
-		if (dry) {
-			json_array_append_new(out, item);
-			continue;
-		}
+		json_t *item = json_pack("{s:o,s:s,s:s,s:s,s:I}", "order", report_order_id(rc, id),
+		                         "deliberation", jstr(p, "deliberation"), "recipient",
+		                         jstr(p, "recipient"), "due_at", jstr(p, "due_at"),
+		                         "days_late", (json_int_t)jint(p, "days_late"));
+		json_t *ev =
+		    json_pack("{s:s,s:s,s:s,s:I}", "deliberation", jstr(p, "deliberation"),
+		              "recipient", jstr(p, "recipient"), "due_at", jstr(p, "due_at"),
+		              "days_late", (json_int_t)jint(p, "days_late"));
 		bool changed = false;
-		bool step = in_txn(db, e) && store_retention_escalate(db, id, now, &changed, e);
+		bool step =
+		    item_begin(rc, e) && store_retention_escalate(db, id, rc->now, &changed, e);
 		if (step && changed)
 			step =
-			    audit_append_object(db, actor, "destruction.escalated",
-			                        "destruction_order", id, json_deep_copy(item), e) &&
+			    audit_append_object(db, rc->actor, "destruction.escalated",
+			                        "destruction_order", id, json_deep_copy(ev), e) &&
 			    notify(db, "governance", NULL, "destruction.escalated", id,
-			           json_deep_copy(item), e) &&
+			           json_deep_copy(ev), e) &&
 			    notify(db, "recipient", jstr(p, "recipient"), "destruction.overdue", id,
-			           json_deep_copy(item), e);
-		if (!end_txn(db, step, e)) {
+			           json_deep_copy(ev), e);
+		json_decref(ev);
+		if (!item_end(rc, step, e)) {
 			json_decref(item);
 			if (item_failed("escalation", e))
 				continue;
@@ -299,12 +413,14 @@ static bool step_escalations(PGconn *db, const struct config *c, const char *now
 			break;
 		}
 		if (changed) {
-			log_warn("retention: destruction order %" PRId64 " for %s of %s is overdue "
-			         "(%" PRId64 " days after it fell due): escalated to governance",
-			         id, jstr(p, "recipient"), jstr(p, "deliberation"),
-			         jint(p, "days_late"));
-			metrics_add_counter("deliberd_retention_escalations_total", "", 1,
-			                    "Destruction orders escalated to governance");
+			if (!rc->dry) {
+				log_warn("retention: destruction order %" PRId64 " for %s of %s is "
+				         "overdue since %s: escalated to governance",
+				         id, jstr(p, "recipient"), jstr(p, "deliberation"),
+				         jstr(p, "due_at"));
+				metrics_add_counter("deliberd_retention_escalations_total", "", 1,
+				                    "Destruction orders escalated to governance");
+			}
 			json_array_append_new(out, item);
 		} else {
 			json_decref(item);
@@ -327,54 +443,54 @@ static int before_threshold(const struct config *c, int64_t days_left)
 	return days_left < 0 ? -1 : best;
 }
 
-static bool remind(PGconn *db, const struct store_reminder_new *r, const char *actor, json_t *item,
-                   bool *sent, struct err *e)
-{
-	int64_t rid = 0;
-	*sent = false;
-	bool step = in_txn(db, e) && store_retention_insert_reminder(db, r, &rid, e);
-	if (step && rid > 0) {
-		step = audit_append_object(db, actor, "destruction.reminded",
-		                           "destruction_reminder", rid, json_deep_copy(item), e);
-		json_t *payload = json_deep_copy(item);
-		if (step && payload != NULL)
-			step = outbox_enqueue(db, "recipient", r->recipient, "destruction.reminder",
-			                      payload, e);
-		json_decref(payload);
-		*sent = step;
-	}
-	return end_txn(db, step, e);
-}
-
-/* One planned reminder: recorded and sent unless dry, and listed in out when it was
- * (or would be) sent; item is stolen.  False ends the round (e set); a conflict
- * only skips the reminder. */
-static bool remind_item(PGconn *db, const struct store_reminder_new *r, const char *actor, bool dry,
+/* One planned reminder, recorded once (the database refuses a second for the same
+ * threshold), audited and announced; listed in out when it was sent.  item is
+ * stolen.  After due_at a reminder is also a repeated escalation to governance.
+ * False ends the round (e set); a conflict only skips the reminder. */
+static bool remind_item(const struct round_ctx *rc, const struct store_reminder_new *r,
                         json_t *item, json_t *out, struct err *e)
 {
 	if (item == NULL) {
 		err_set(e, ERR_INTERNAL, "out of memory");
 		return false;
 	}
-	bool sent = false;
-	if (!dry && !remind(db, r, actor, item, &sent, e)) {
+	PGconn *db = rc->db;
+	int64_t rid = 0;
+	bool after = strcmp(r->kind, "after_due") == 0;
+	json_t *ev = json_deep_copy(item);
+	json_object_del(ev, "order");
+	bool step = item_begin(rc, e) && store_retention_insert_reminder(db, r, &rid, e);
+	if (step && rid > 0)
+		step = audit_append_object(
+		           db, rc->actor, after ? "destruction.escalated" : "destruction.reminded",
+		           "destruction_order", r->order_id, json_deep_copy(ev), e) &&
+		       notify(db, "recipient", r->recipient, "destruction.reminder", r->order_id,
+		              json_deep_copy(ev), e) &&
+		       (!after || notify(db, "governance", NULL, "destruction.escalated",
+		                         r->order_id, json_deep_copy(ev), e));
+	json_decref(ev);
+	if (!item_end(rc, step, e)) {
 		json_decref(item);
 		return item_failed("reminder", e);
 	}
-	if (dry || sent)
+	if (rid > 0) {
 		json_array_append_new(out, item);
-	else
+		if (!rc->dry)
+			metrics_add_counter("deliberd_retention_reminders_total", "", 1,
+			                    "Destruction reminders recorded");
+	} else {
 		json_decref(item);
+	}
 	return true;
 }
 
-static bool step_reminders(PGconn *db, const struct config *c, const char *now, const char *actor,
-                           bool dry, json_t *out, struct err *e)
+static bool step_reminders(const struct round_ctx *rc, json_t *out, struct err *e)
 {
-	json_t *before = store_retention_plan_before(db, now, e);
+	PGconn *db = rc->db;
+	json_t *before = store_retention_plan_before(db, rc->now, e);
 	if (before == NULL)
 		return false;
-	json_t *after = store_retention_plan_after(db, now, e);
+	json_t *after = store_retention_plan_after(db, rc->now, e);
 	if (after == NULL) {
 		json_decref(before);
 		return false;
@@ -385,23 +501,23 @@ static bool step_reminders(PGconn *db, const struct config *c, const char *now, 
 	json_array_foreach(before, i, p)
 	{
 		int64_t left = jint(p, "days_left");
-		int t = before_threshold(c, left);
+		int t = before_threshold(rc->c, left);
 		if (t < 0)
 			continue;
 		struct store_reminder_new r = {
-		    .kind = "before_deadline",
+		    .kind = "before_due",
 		    .deliberation = jstr(p, "deliberation"),
 		    .recipient = jstr(p, "recipient"),
-		    .retention_until = jstr(p, "retention_until"),
+		    .order_id = jint(p, "id"),
 		    .days = t,
 		    .days_left = (int)left,
-		    .created_at = now,
+		    .created_at = rc->now,
 		};
-		json_t *item = json_pack(
-		    "{s:s,s:s,s:s,s:s,s:i,s:i,s:O}", "kind", r.kind, "deliberation", r.deliberation,
-		    "recipient", r.recipient, "retention_until", r.retention_until, "days", t,
-		    "days_left", r.days_left, "deliveries", json_object_get(p, "deliveries"));
-		if (!remind_item(db, &r, actor, dry, item, out, e)) {
+		json_t *item = json_pack("{s:s,s:o,s:s,s:s,s:s,s:i,s:i}", "kind", r.kind, "order",
+		                         report_order_id(rc, r.order_id), "deliberation",
+		                         r.deliberation, "recipient", r.recipient, "due_at",
+		                         jstr(p, "due_at"), "days", t, "days_left", r.days_left);
+		if (!remind_item(rc, &r, item, out, e)) {
 			ok = false;
 			break;
 		}
@@ -422,21 +538,17 @@ static bool step_reminders(PGconn *db, const struct config *c, const char *now, 
 		    .order_id = jint(p, "id"),
 		    .days = t,
 		    .days_left = (int)-late,
-		    .created_at = now,
+		    .created_at = rc->now,
 		};
-		json_t *item = json_pack("{s:s,s:s,s:s,s:I,s:s,s:i,s:i}", "kind", r.kind,
-		                         "deliberation", r.deliberation, "recipient", r.recipient,
-		                         "order", (json_int_t)r.order_id, "due_at",
+		json_t *item = json_pack("{s:s,s:o,s:s,s:s,s:s,s:i,s:i}", "kind", r.kind, "order",
+		                         report_order_id(rc, r.order_id), "deliberation",
+		                         r.deliberation, "recipient", r.recipient, "due_at",
 		                         jstr(p, "due_at"), "days", t, "days_left", r.days_left);
-		if (!remind_item(db, &r, actor, dry, item, out, e)) {
+		if (!remind_item(rc, &r, item, out, e)) {
 			ok = false;
 			break;
 		}
 	}
-	if (ok && !dry)
-		for (i = 0; i < json_array_size(out); i++)
-			metrics_add_counter("deliberd_retention_reminders_total", "", 1,
-			                    "Destruction reminders recorded");
 	json_decref(before);
 	json_decref(after);
 	return ok;
@@ -472,41 +584,33 @@ bool retention_round(PGconn *db, const struct config *c, int64_t now, const char
 	*report = NULL;
 	json_t *r = json_pack("{s:s,s:b,s:b,s:[],s:[],s:[],s:[]}", "at", at, "dry_run", dry_run,
 	                      "skipped", 0, "cancelled", "ordered", "escalated", "reminders");
-	if (r == NULL) {
+	struct round_ctx rc = {db, c, at, actor, dry_run, json_array()};
+	if (r == NULL || rc.created == NULL) {
+		json_decref(r);
+		json_decref(rc.created);
 		err_set(e, ERR_INTERNAL, "out of memory");
 		return false;
 	}
-	bool ok;
-	if (dry_run) {
-		/* Read-only: the database itself refuses any write by mistake. */
-		PGresult *res = db_exec(db, e, "BEGIN READ ONLY", 0, NULL);
-		ok = res != NULL;
-		PQclear(res);
-		ok = ok &&
-		     step_cancellations(db, at, actor, true, json_object_get(r, "cancelled"), e) &&
-		     step_orders(db, at, actor, true, json_object_get(r, "ordered"), e) &&
-		     step_escalations(db, c, at, actor, true, json_object_get(r, "escalated"), e) &&
-		     step_reminders(db, c, at, actor, true, json_object_get(r, "reminders"), e);
-		db_rollback(db);
-	} else {
-		bool got = false;
-		ok = round_lock(db, wait, &got, e);
-		if (ok && !got) {
-			json_object_set_new(r, "skipped", json_true());
-		} else if (ok) {
-			ok = step_cancellations(db, at, actor, false,
-			                        json_object_get(r, "cancelled"), e) &&
-			     step_orders(db, at, actor, false, json_object_get(r, "ordered"), e) &&
-			     step_escalations(db, c, at, actor, false,
-			                      json_object_get(r, "escalated"), e) &&
-			     step_reminders(db, c, at, actor, false,
-			                    json_object_get(r, "reminders"), e);
-			store_retention_unlock(db);
-		}
+	bool got = false;
+	bool ok = round_lock(db, wait, &got, e);
+	if (ok && !got) {
+		json_object_set_new(r, "skipped", json_true());
+	} else if (ok) {
+		/* A dry run is the real round inside one transaction that is rolled back. */
+		ok = !dry_run || db_begin(db, e);
+		ok = ok && step_cancellations(&rc, json_object_get(r, "cancelled"), e) &&
+		     step_orders(&rc, json_object_get(r, "ordered"), e) &&
+		     step_escalations(&rc, json_object_get(r, "escalated"), e) &&
+		     step_reminders(&rc, json_object_get(r, "reminders"), e);
+		if (dry_run)
+			db_rollback(db);
+		store_retention_unlock(db);
 	}
-	metrics_add_counter("deliberd_retention_rounds_total",
-	                    ok ? "result=\"ok\"" : "result=\"error\"", 1,
-	                    "Retention scheduler rounds");
+	json_decref(rc.created);
+	if (!dry_run)
+		metrics_add_counter("deliberd_retention_rounds_total",
+		                    ok ? "result=\"ok\"" : "result=\"error\"", 1,
+		                    "Retention scheduler rounds");
 	if (!ok) {
 		json_decref(r);
 		return false;
@@ -548,7 +652,7 @@ json_t *retention_no_longer_needed(PGconn *db, const struct config *c, const cha
 			id = jint(d, "order_id");
 			db_rollback(db);
 			json_decref(d);
-			return store_retention_order(db, id, recipient, c->grace_days, false, e);
+			return store_retention_order(db, id, recipient, false, e);
 		}
 		if (ok) {
 			ref = jstr(d, "deliberation");
@@ -569,9 +673,11 @@ json_t *retention_no_longer_needed(PGconn *db, const struct config *c, const cha
 			ok = false;
 		}
 	}
+	char due[32] = "";
 	if (ok) {
 		inforce = store_retention_in_force(db, ref, at, e);
-		ok = inforce != NULL;
+		ok = inforce != NULL &&
+		     store_retention_nln_due(db, ref, at, c->no_longer_needed_days, due, e);
 	}
 	if (ok) {
 		struct store_order_new o = {
@@ -580,7 +686,7 @@ json_t *retention_no_longer_needed(PGconn *db, const struct config *c, const cha
 		    .trigger = "no_longer_needed",
 		    .version = json_is_object(inforce) ? (int)jint(inforce, "version") : 0,
 		    .retention_until = NULL,
-		    .due_at = at,
+		    .due_at = due,
 		    .note = note != NULL ? note : "",
 		    .ordered_at = at,
 		    .ordered_by = actor,
@@ -597,7 +703,7 @@ json_t *retention_no_longer_needed(PGconn *db, const struct config *c, const cha
 	         id, recipient);
 	metrics_add_counter("deliberd_retention_orders_created_total", "", 1,
 	                    "Destruction orders created");
-	return store_retention_order(db, id, recipient, c->grace_days, false, e);
+	return store_retention_order(db, id, recipient, false, e);
 }
 
 bool retention_set_governance_webhook(PGconn *db, const char *url, const char *secret,
@@ -706,8 +812,9 @@ static void service_reload(evutil_socket_t fd, short what, void *arg)
 		event_del(s->timer);
 	else if (event_add(s->timer, &tv) != 0)
 		log_error("retention: cannot reschedule the scheduler timer");
-	log_info("retention: configuration reloaded: scheduler every %d s (0: off), grace %d days",
-	         secs, c->grace_days);
+	log_info("retention: configuration reloaded: scheduler every %d s (0: off), orders %d days "
+	         "ahead",
+	         secs, c->order_lead_days);
 }
 
 static void *service_main(void *arg)
@@ -758,7 +865,7 @@ struct retention_service *retention_setup(struct event_base *base, const struct 
 	}
 	s->started = true;
 	metrics_add_collector(retention_collect, NULL);
-	log_info("retention: scheduler every %d s, grace %d days", secs, c->grace_days);
+	log_info("retention: scheduler every %d s, orders %d days ahead", secs, c->order_lead_days);
 	return s;
 }
 

@@ -24,7 +24,8 @@
 	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'checked_by', d.checked_by, "                          \
 	"'shipped', d.shipped_at IS NOT NULL, "                                                    \
 	"'shipped_at', to_char(d.shipped_at AT TIME ZONE 'UTC', "                                  \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'shipped_by', d.shipped_by)::text"
+	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'shipped_by', d.shipped_by, "                          \
+	"'source', d.source, 'note', d.note)::text"
 
 static bool store_int64(const PGresult *r, int row, int col, int64_t *out, struct err *e)
 {
@@ -213,15 +214,16 @@ bool store_checks_insert(PGconn *db, const struct store_check_row *row, struct e
 	    bytes,
 	    row->error_counts,
 	    row->checked_by,
+	    row->checked_at,
 	};
 	return store_run(
 	    db,
 	    "INSERT INTO deliveries (id, deliberation_ref, version, recipient_id, "
 	    "group_code, phase, destination, check_date, verdict, sha256, rows, "
-	    "persons, bytes, error_counts, checked_by) VALUES ($1::bigint, $2, $3::int, "
-	    "$4, $5, $6::int, $7, to_date($8, 'YYYYMMDD'), $9, $10, $11::bigint, "
-	    "$12::bigint, $13::bigint, $14::jsonb, $15)",
-	    15, p, e);
+	    "persons, bytes, error_counts, checked_by, checked_at) VALUES ($1::bigint, $2, "
+	    "$3::int, $4, $5, $6::int, $7, to_date($8, 'YYYYMMDD'), $9, $10, $11::bigint, "
+	    "$12::bigint, $13::bigint, $14::jsonb, $15, coalesce($16::timestamptz, now()))",
+	    16, p, e);
 }
 
 json_t *store_checks_get(PGconn *db, int64_t id, bool for_update, struct err *e)
@@ -278,17 +280,80 @@ json_t *store_checks_list(PGconn *db, const struct store_checks_filter *f, struc
 	                 n == f->limit && n > 0 ? json_integer(last) : json_null());
 }
 
-json_t *store_checks_ship(PGconn *db, int64_t id, const char *actor, struct err *e)
+json_t *store_checks_ship(PGconn *db, int64_t id, const char *actor, const char *at, struct err *e)
 {
 	char ids[32];
 	snprintf(ids, sizeof(ids), "%" PRId64, id);
-	const char *p[] = {ids, actor};
+	const char *p[] = {ids, actor, at};
 	PGresult *r =
 	    db_exec(db, e,
-	            "UPDATE deliveries d SET shipped_at = now(), shipped_by = $2 "
+	            "UPDATE deliveries d SET shipped_at = coalesce($3::timestamptz, now()), "
+	            "shipped_by = $2 "
 	            "WHERE d.id = $1::bigint AND d.verdict = 'pass' AND d.shipped_at IS NULL "
 	            "RETURNING " DELIVERY_JSON,
-	            2, p);
+	            3, p);
+	if (r == NULL)
+		return NULL;
+	json_t *j = store_json_row(r, e);
+	PQclear(r);
+	return j;
+}
+
+bool store_checks_shipped_persons(PGconn *db, const struct store_cap_key *k, int64_t id,
+                                  int64_t *persons, struct err *e)
+{
+	char ids[32], phase[16];
+	snprintf(ids, sizeof(ids), "%" PRId64, id);
+	snprintf(phase, sizeof(phase), "%d", k->phase);
+	const char *p[] = {k->recipient, k->deliberation, k->group, phase, ids};
+	PGresult *r = db_exec(db, e,
+	                      "SELECT count(*) FROM delivered_persons p "
+	                      "JOIN cap_scopes s ON s.id = p.scope_id "
+	                      "JOIN deliveries d ON d.id = p.first_delivery_id "
+	                      "WHERE s.recipient_id = $1 AND s.deliberation_ref = $2 "
+	                      "AND s.group_code = $3 AND s.phase = $4::int "
+	                      "AND (d.shipped_at IS NOT NULL OR d.id = $5::bigint)",
+	                      5, p);
+	if (r == NULL)
+		return false;
+	bool ok = store_int64(r, 0, 0, persons, e);
+	PQclear(r);
+	return ok;
+}
+
+json_t *store_checks_import(PGconn *db, const struct store_import_row *row, struct err *e)
+{
+	char version[16], phase[16], date[16], rows[32], persons[32];
+	snprintf(version, sizeof(version), "%d", row->version);
+	snprintf(phase, sizeof(phase), "%d", row->phase);
+	snprintf(date, sizeof(date), "%08" PRId32, row->delivered_on);
+	snprintf(rows, sizeof(rows), "%" PRIu64, row->rows);
+	snprintf(persons, sizeof(persons), "%" PRIu64, row->persons);
+	const char *p[] = {
+	    row->deliberation,
+	    row->version > 0 ? version : NULL,
+	    row->recipient,
+	    row->group,
+	    phase,
+	    row->destination,
+	    date,
+	    row->sha256,
+	    rows,
+	    persons,
+	    row->actor,
+	    row->now,
+	    row->shipped_at,
+	    row->note != NULL ? row->note : "",
+	};
+	PGresult *r = db_exec(
+	    db, e,
+	    "INSERT INTO deliveries AS d (deliberation_ref, version, recipient_id, group_code, "
+	    "phase, destination, check_date, verdict, sha256, rows, persons, bytes, error_counts, "
+	    "checked_by, checked_at, shipped_at, shipped_by, source, note) VALUES ($1, $2::int, "
+	    "$3, $4, $5::int, $6, to_date($7, 'YYYYMMDD'), 'pass', $8, $9::bigint, $10::bigint, "
+	    "0, '{}', $11, $12::timestamptz, $13::timestamptz, $11, 'imported', $14) "
+	    "RETURNING " DELIVERY_JSON,
+	    14, p);
 	if (r == NULL)
 		return NULL;
 	json_t *j = store_json_row(r, e);

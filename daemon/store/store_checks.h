@@ -28,6 +28,7 @@ struct store_check_row {
 	uint64_t rows, persons, bytes;
 	const char *error_counts; /* JSON object text: rule id -> count */
 	const char *checked_by;
+	const char *checked_at; /* RFC 3339, the service's clock */
 };
 
 /* The scope of a cross-delivery cap. */
@@ -86,9 +87,28 @@ json_t *store_checks_get(PGconn *db, int64_t id, bool for_update, struct err *e)
 /* {"deliveries": [...], "next_after": id or null}. */
 json_t *store_checks_list(PGconn *db, const struct store_checks_filter *f, struct err *e)
     __attribute__((warn_unused_result));
-/* Sets shipped_at = now() and shipped_by on a passed, unshipped delivery;
+/* Sets shipped_at = at (RFC 3339) and shipped_by on a passed, unshipped delivery;
  * returns the updated row.  The caller has checked state under FOR UPDATE. */
-json_t *store_checks_ship(PGconn *db, int64_t id, const char *actor, struct err *e)
+json_t *store_checks_ship(PGconn *db, int64_t id, const char *actor, const char *at, struct err *e)
+    __attribute__((warn_unused_result));
+/* Distinct persons recorded in the cap scope k whose first delivery is shipped or
+ * is delivery id: what the recipient holds once id ships. */
+bool store_checks_shipped_persons(PGconn *db, const struct store_cap_key *k, int64_t id,
+                                  int64_t *persons, struct err *e)
+    __attribute__((warn_unused_result));
+
+/* A delivery made before deliberd, registered by governance (source "imported"). */
+struct store_import_row {
+	const char *deliberation, *recipient, *group, *destination; /* destination may be NULL */
+	int phase;
+	int version;            /* 0: none in force on delivered_on */
+	int32_t delivered_on;   /* YYYYMMDD */
+	const char *shipped_at; /* RFC 3339: 00:00 Brussels of delivered_on */
+	const char *sha256, *note, *actor, *now;
+	uint64_t rows, persons;
+};
+/* Inserts it, passed and shipped; returns the row as GET /v1/deliveries shows it. */
+json_t *store_checks_import(PGconn *db, const struct store_import_row *row, struct err *e)
     __attribute__((warn_unused_result));
 
 #endif

@@ -13,11 +13,14 @@
 #include "db.h"
 #include "hex.h"
 
-/* "now" as a Brussels calendar date, and the grace end of an order, in SQL. */
+/* An instant as a Brussels calendar date, in SQL. */
 #define BXL_DATE(ts) "((" ts ") AT TIME ZONE 'Europe/Brussels')::date"
-#define GRACE_END(due, days)                                                                       \
-	"(((" due ") AT TIME ZONE 'Europe/Brussels') + make_interval(days => " days                \
-	")) AT TIME ZONE 'Europe/Brussels'"
+/* The instant a deadline order is issued: 00:00 Brussels, lead days before the
+ * due_at (the day after retention_until, 00:00 Brussels). */
+#define ISSUE_AT(until, lead)                                                                      \
+	"((" until ") + 1 - (" lead "))::timestamp AT TIME ZONE 'Europe/Brussels'"
+/* Is destruction of the order (alias o) held now (a live legal hold)? */
+#define HELD "retention_on_hold(o.deliberation_ref, o.recipient_id, 'infinity')"
 /* A shipped delivery that no live order covers. */
 #define UNORDERED(d)                                                                               \
 	"NOT EXISTS (SELECT 1 FROM destruction_order_deliveries od WHERE od.delivery_id = " d      \
@@ -56,9 +59,11 @@ static bool exec_count(PGconn *db, struct err *e, const char *sql, int n, const 
 	return true;
 }
 
-json_t *store_retention_plan_orders(PGconn *db, const char *now, struct err *e)
+json_t *store_retention_plan_orders(PGconn *db, const char *now, int lead_days, struct err *e)
 {
-	const char *p[] = {now};
+	char lead[16];
+	snprintf(lead, sizeof(lead), "%d", lead_days);
+	const char *p[] = {now, lead};
 	return query_json(
 	    db, e,
 	    "WITH dl AS (SELECT * FROM retention_deadlines($1::timestamptz)), "
@@ -70,16 +75,27 @@ json_t *store_retention_plan_orders(PGconn *db, const char *now, struct err *e)
 	    " LEFT JOIN deliberation_versions dv "
 	    "   ON dv.reference = d.deliberation_ref AND dv.number = d.version "
 	    " WHERE d.shipped_at IS NOT NULL AND d.shipped_at <= $1::timestamptz "
-	    "   AND dl.due_at <= $1::timestamptz AND " UNORDERED(
-	        "d") " "
-	             " GROUP BY 1, 2, 3, 4, 5) "
-	             "SELECT coalesce(json_agg(json_build_object('recipient', recipient, "
-	             "  'deliberation', deliberation, 'version', version, "
-	             "  'retention_until', to_char(retention_until, 'YYYY-MM-DD'), "
-	             "  'due_at', retention_rfc3339(due_at), 'shortened', shortened, "
-	             "  'deliveries', deliveries) ORDER BY deliberation, recipient), '[]')::text "
-	             "FROM g",
-	    1, p);
+	    "   AND " ISSUE_AT(
+	        "dl.retention_until",
+	        "$2::int") " <= $1::timestamptz "
+	                   "   AND " UNORDERED(
+	                       "d") " GROUP BY 1, 2, 3, 4, 5) "
+	                            "SELECT coalesce(json_agg(json_build_object('recipient', "
+	                            "recipient, "
+	                            "  'deliberation', deliberation, 'version', version, "
+	                            "  'retention_until', to_char(retention_until, 'YYYY-MM-DD'), "
+	                            "  'due_at', retention_rfc3339(due_at), 'shortened', "
+	                            "shortened, "
+	                            "  'join', (SELECT max(o.id) FROM destruction_orders o WHERE "
+	                            "o.status = 'open' "
+	                            "    AND o.recipient_id = g.recipient AND o.deliberation_ref = "
+	                            "g.deliberation "
+	                            "    AND o.trigger IN ('deadline', 'amendment') "
+	                            "    AND o.retention_until = g.retention_until), "
+	                            "  'deliveries', deliveries) ORDER BY deliberation, "
+	                            "recipient), '[]')::text "
+	                            "FROM g",
+	    2, p);
 }
 
 json_t *store_retention_plan_cancellations(PGconn *db, const char *now, struct err *e)
@@ -96,15 +112,13 @@ json_t *store_retention_plan_cancellations(PGconn *db, const char *now, struct e
 	    "FROM destruction_orders o "
 	    "JOIN retention_deadlines($1::timestamptz) dl ON dl.reference = o.deliberation_ref "
 	    "WHERE o.status IN ('open', 'overdue') AND o.trigger IN ('deadline', 'amendment') "
-	    "  AND dl.retention_until > o.retention_until AND dl.due_at > $1::timestamptz",
+	    "  AND dl.retention_until > o.retention_until",
 	    1, p);
 }
 
-json_t *store_retention_plan_escalations(PGconn *db, const char *now, int grace_days, struct err *e)
+json_t *store_retention_plan_escalations(PGconn *db, const char *now, struct err *e)
 {
-	char g[16];
-	snprintf(g, sizeof(g), "%d", grace_days);
-	const char *p[] = {now, g};
+	const char *p[] = {now};
 	return query_json(
 	    db, e,
 	    "SELECT coalesce(json_agg(json_build_object('id', o.id, 'recipient', o.recipient_id, "
@@ -112,9 +126,9 @@ json_t *store_retention_plan_escalations(PGconn *db, const char *now, int grace_
 	    "  'days_late', " BXL_DATE("$1::timestamptz") " - " BXL_DATE(
 	        "o.due_at") ") "
 	                    "  ORDER BY o.id), '[]')::text "
-	                    "FROM destruction_orders o WHERE o.status = 'open' "
-	                    "  AND " GRACE_END("o.due_at", "$2::int") " <= $1::timestamptz",
-	    2, p);
+	                    "FROM destruction_orders o WHERE o.status IN ('open', 'overdue') "
+	                    "  AND o.due_at <= $1::timestamptz AND o.status = 'open' AND NOT " HELD,
+	    1, p);
 }
 
 json_t *store_retention_plan_before(PGconn *db, const char *now, struct err *e)
@@ -122,28 +136,15 @@ json_t *store_retention_plan_before(PGconn *db, const char *now, struct err *e)
 	const char *p[] = {now};
 	return query_json(
 	    db, e,
-	    "WITH dl AS (SELECT * FROM retention_deadlines($1::timestamptz)), "
-	    "g AS (SELECT d.recipient_id AS recipient, d.deliberation_ref AS deliberation, "
-	    "  dl.version, dl.retention_until, "
-	    "  dl.retention_until - " BXL_DATE(
-	        "$1::timestamptz") " AS days_left, "
-	                           "  json_agg(d.id ORDER BY d.id) AS deliveries "
-	                           " FROM deliveries d JOIN dl ON dl.reference = "
-	                           "d.deliberation_ref "
-	                           " WHERE d.shipped_at IS NOT NULL AND d.shipped_at <= "
-	                           "$1::timestamptz "
-	                           "   AND dl.due_at > $1::timestamptz AND " UNORDERED(
-	                               "d") " "
-	                                    " GROUP BY 1, 2, 3, 4) "
-	                                    "SELECT "
-	                                    "coalesce(json_agg(json_build_object('recipient', "
-	                                    "recipient, "
-	                                    "  'deliberation', deliberation, 'version', version, "
-	                                    "  'retention_until', to_char(retention_until, "
-	                                    "'YYYY-MM-DD'), "
-	                                    "  'days_left', days_left, 'deliveries', deliveries) "
-	                                    "  ORDER BY deliberation, recipient), '[]')::text FROM "
-	                                    "g",
+	    "SELECT coalesce(json_agg(json_build_object('id', o.id, 'recipient', o.recipient_id, "
+	    "  'deliberation', o.deliberation_ref, 'due_at', retention_rfc3339(o.due_at), "
+	    "  'days_left', " BXL_DATE("o.due_at") " - " BXL_DATE(
+	        "$1::timestamptz") ") "
+	                           "  ORDER BY o.id), '[]')::text "
+	                           "FROM destruction_orders o WHERE o.status IN ('open', "
+	                           "'overdue') "
+	                           "  AND o.due_at > $1::timestamptz AND o.status = 'open' AND "
+	                           "NOT " HELD,
 	    1, p);
 }
 
@@ -159,7 +160,7 @@ json_t *store_retention_plan_after(PGconn *db, const char *now, struct err *e)
 	        "o.due_at") ") "
 	                    "  ORDER BY o.id), '[]')::text "
 	                    "FROM destruction_orders o WHERE o.status IN ('open', 'overdue') "
-	                    "  AND o.due_at <= $1::timestamptz",
+	                    "  AND o.due_at <= $1::timestamptz AND NOT " HELD,
 	    1, p);
 }
 
@@ -286,77 +287,71 @@ bool store_retention_insert_reminder(PGconn *db, const struct store_reminder_new
 	return true;
 }
 
-/* The API form of an order (alias o), with the grace days as $G. */
-#define ORDER_JSON(G)                                                                              \
+/* The API form of an order (alias o).  A live order under a legal hold shows
+ * "on_hold". */
+#define ORDER_STATUS                                                                               \
+	"CASE WHEN o.status IN ('open', 'overdue') AND " HELD " THEN 'on_hold' ELSE o.status END"
+#define ORDER_JSON                                                                                 \
 	"json_build_object('id', o.id, 'deliberation', o.deliberation_ref, "                       \
 	"'recipient', o.recipient_id, 'trigger', o.trigger, 'version', o.version, "                \
 	"'retention_until', to_char(o.retention_until, 'YYYY-MM-DD'), "                            \
 	"'due_at', retention_rfc3339(o.due_at), "                                                  \
-	"'overdue_from', retention_rfc3339(" GRACE_END(                                            \
-	    "o.due_at",                                                                            \
-	    G) "), "                                                                               \
-	       "'status', o.status, 'note', o.note, 'ordered_at', "                                \
-	       "retention_rfc3339(o.ordered_at), "                                                 \
-	       "'ordered_by', o.ordered_by, 'escalated_at', retention_rfc3339(o.escalated_at), "   \
-	       "'confirmed_at', retention_rfc3339(o.confirmed_at), "                               \
-	       "'cancelled_at', retention_rfc3339(o.cancelled_at), 'cancel_reason', "              \
-	       "o.cancel_reason, "                                                                 \
-	       "'deliveries', (SELECT coalesce(json_agg(json_build_object('id', d.id, "            \
-	       "  'sha256', d.sha256, 'rows', d.rows, 'persons', d.persons, 'bytes', d.bytes, "    \
-	       "  'group', d.group_code, 'phase', d.phase, 'destination', d.destination, "         \
-	       "  'version', d.version, 'check_date', to_char(d.check_date, 'YYYY-MM-DD'), "       \
-	       "  'checked_at', retention_rfc3339(d.checked_at), "                                 \
-	       "  'shipped_at', retention_rfc3339(d.shipped_at)) ORDER BY d.id), '[]') "           \
-	       "  FROM destruction_order_deliveries od JOIN deliveries d ON d.id = "               \
-	       "od.delivery_id "                                                                   \
-	       "  WHERE od.order_id = o.id), "                                                     \
-	       "'certificate', (SELECT c.id FROM destruction_certificates c WHERE c.order_id = "   \
-	       "o.id))"
+	"'overdue_from', retention_rfc3339(o.due_at), "                                            \
+	"'status', " ORDER_STATUS ", 'note', o.note, 'ordered_at', "                               \
+	"retention_rfc3339(o.ordered_at), "                                                        \
+	"'ordered_by', o.ordered_by, 'escalated_at', retention_rfc3339(o.escalated_at), "          \
+	"'confirmed_at', retention_rfc3339(o.confirmed_at), "                                      \
+	"'on_time', CASE WHEN o.confirmed_at IS NULL THEN NULL "                                   \
+	"  ELSE o.confirmed_at < o.due_at END, "                                                   \
+	"'cancelled_at', retention_rfc3339(o.cancelled_at), 'cancel_reason', "                     \
+	"o.cancel_reason, "                                                                        \
+	"'deliveries', (SELECT coalesce(json_agg(json_build_object('id', d.id, "                   \
+	"  'sha256', d.sha256, 'rows', d.rows, 'persons', d.persons, 'bytes', d.bytes, "           \
+	"  'group', d.group_code, 'phase', d.phase, 'destination', d.destination, "                \
+	"  'version', d.version, 'check_date', to_char(d.check_date, 'YYYY-MM-DD'), "              \
+	"  'source', d.source, "                                                                   \
+	"  'checked_at', retention_rfc3339(d.checked_at), "                                        \
+	"  'shipped_at', retention_rfc3339(d.shipped_at)) ORDER BY d.id), '[]') "                  \
+	"  FROM destruction_order_deliveries od JOIN deliveries d ON d.id = od.delivery_id "       \
+	"  WHERE od.order_id = o.id), "                                                            \
+	"'certificate', (SELECT c.id FROM destruction_certificates c WHERE c.order_id = o.id))"
 
 json_t *store_retention_list(PGconn *db, const char *recipient, const char *status,
-                             const char *deliberation, int64_t after, int limit, int grace_days,
-                             struct err *e)
+                             const char *deliberation, int64_t after, int limit, struct err *e)
 {
-	char a[24], l[16], g[16];
+	char a[24], l[16];
 	snprintf(a, sizeof(a), "%" PRId64, after);
 	snprintf(l, sizeof(l), "%d", limit);
-	snprintf(g, sizeof(g), "%d", grace_days);
-	const char *p[] = {recipient, status, deliberation, a, l, g};
+	const char *p[] = {recipient, status, deliberation, a, l};
 	return query_json(db, e,
 	                  "SELECT coalesce(json_agg(j ORDER BY id), '[]')::text FROM ("
-	                  " SELECT o.id, " ORDER_JSON(
-	                      "$6::int") " AS j FROM destruction_orders o "
-	                                 " WHERE ($1::text IS NULL OR o.recipient_id = $1) "
-	                                 "   AND ($2::text IS NULL OR o.status = $2) "
-	                                 "   AND ($3::text IS NULL OR o.deliberation_ref = $3) "
-	                                 "   AND o.id > $4::bigint ORDER BY o.id LIMIT $5::int) s",
-	                  6, p);
+	                  " SELECT o.id, " ORDER_JSON " AS j FROM destruction_orders o "
+	                  " WHERE ($1::text IS NULL OR o.recipient_id = $1) "
+	                  "   AND ($2::text IS NULL OR " ORDER_STATUS " = $2) "
+	                  "   AND ($3::text IS NULL OR o.deliberation_ref = $3) "
+	                  "   AND o.id > $4::bigint ORDER BY o.id LIMIT $5::int) s",
+	                  5, p);
 }
 
-json_t *store_retention_order(PGconn *db, int64_t id, const char *recipient, int grace_days,
-                              bool lock, struct err *e)
+json_t *store_retention_order(PGconn *db, int64_t id, const char *recipient, bool lock,
+                              struct err *e)
 {
-	char o[24], g[16];
+	char o[24];
 	snprintf(o, sizeof(o), "%" PRId64, id);
-	snprintf(g, sizeof(g), "%d", grace_days);
-	const char *p[] = {o, recipient, g};
-	char sql[4096];
+	const char *p[] = {o, recipient};
+	char sql[8192];
 	snprintf(sql, sizeof(sql),
-	         "SELECT json_build_object('order', " ORDER_JSON(
-	             "$3::int") ", "
-	                        " 'reminders', (SELECT coalesce(json_agg(json_build_object('kind', "
-	                        "r.kind, "
-	                        "   'days', r.days, 'days_left', r.days_left, "
-	                        "   'at', retention_rfc3339(r.created_at)) ORDER BY r.id), '[]') "
-	                        "   FROM destruction_reminders r WHERE r.order_id = o.id), "
-	                        " 'confirmation', (SELECT c.confirmation FROM "
-	                        "destruction_confirmations c "
-	                        "   WHERE c.order_id = o.id))::text "
-	                        "FROM destruction_orders o "
-	                        "WHERE o.id = $1::bigint AND ($2::text IS NULL OR o.recipient_id = "
-	                        "$2)%s",
+	         "SELECT json_build_object('order', " ORDER_JSON ", "
+	         " 'reminders', (SELECT coalesce(json_agg(json_build_object('kind', r.kind, "
+	         "   'days', r.days, 'days_left', r.days_left, "
+	         "   'at', retention_rfc3339(r.created_at)) ORDER BY r.id), '[]') "
+	         "   FROM destruction_reminders r WHERE r.order_id = o.id), "
+	         " 'confirmation', (SELECT c.confirmation FROM destruction_confirmations c "
+	         "   WHERE c.order_id = o.id))::text "
+	         "FROM destruction_orders o "
+	         "WHERE o.id = $1::bigint AND ($2::text IS NULL OR o.recipient_id = $2)%s",
 	         lock ? " FOR UPDATE OF o" : "");
-	json_t *j = query_json(db, e, sql, 3, p);
+	json_t *j = query_json(db, e, sql, 2, p);
 	if (j == NULL && e->kind == ERR_NOT_FOUND) {
 		err_clear(e);
 		err_set(e, ERR_NOT_FOUND, "no destruction order %" PRId64, id);
@@ -664,6 +659,65 @@ bool store_outbox_pending(PGconn *db, int64_t *pending, int64_t *oldest_s, struc
 		return false;
 	*pending = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	*oldest_s = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	PQclear(r);
+	return true;
+}
+
+bool store_retention_nln_live(PGconn *db, const char *recipient, const char *deliberation,
+                              int64_t *order_id, struct err *e)
+{
+	const char *p[] = {recipient, deliberation};
+	PGresult *r = db_exec(db, e,
+	                      "SELECT coalesce(min(id), 0) FROM destruction_orders "
+	                      "WHERE recipient_id = $1 AND deliberation_ref = $2 "
+	                      "AND trigger = 'no_longer_needed' AND status IN ('open', 'overdue')",
+	                      2, p);
+	if (r == NULL)
+		return false;
+	*order_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return true;
+}
+
+bool store_retention_join_open(PGconn *db, int64_t delivery_id, int64_t *order_id, struct err *e)
+{
+	char d[24];
+	snprintf(d, sizeof(d), "%" PRId64, delivery_id);
+	const char *p[] = {d};
+	PGresult *r = db_exec(db, e,
+	                      "INSERT INTO destruction_order_deliveries (order_id, delivery_id) "
+	                      "SELECT o.id, d.id FROM deliveries d JOIN destruction_orders o "
+	                      "  ON o.recipient_id = d.recipient_id "
+	                      " AND o.deliberation_ref = d.deliberation_ref "
+	                      "WHERE d.id = $1::bigint AND o.status = 'open' "
+	                      "  AND o.trigger IN ('deadline', 'amendment') "
+	                      "  AND NOT EXISTS (SELECT 1 FROM destruction_order_deliveries x "
+	                      "    WHERE x.delivery_id = d.id AND x.active) "
+	                      "ORDER BY o.id DESC LIMIT 1 RETURNING order_id",
+	                      1, p);
+	if (r == NULL)
+		return false;
+	*order_id = PQntuples(r) == 1 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+	PQclear(r);
+	return true;
+}
+
+bool store_retention_nln_due(PGconn *db, const char *deliberation, const char *now, int days,
+                             char out[32], struct err *e)
+{
+	char d[16];
+	snprintf(d, sizeof(d), "%d", days);
+	const char *p[] = {deliberation, now, d};
+	PGresult *r = db_exec(
+	    db, e,
+	    "SELECT retention_rfc3339(LEAST((($2::timestamptz AT TIME ZONE 'Europe/Brussels') "
+	    "  + make_interval(days => $3::int)) AT TIME ZONE 'Europe/Brussels', "
+	    "  coalesce((SELECT dl.due_at FROM retention_deadlines($2::timestamptz) dl "
+	    "    WHERE dl.reference = $1), 'infinity')))",
+	    3, p);
+	if (r == NULL)
+		return false;
+	snprintf(out, 32, "%s", PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return true;
 }

@@ -19,30 +19,35 @@
 
 /* Scheduler plans, each as of `now` and as a JSON array of objects.
  *
- * Deliveries whose deadline has passed and that no live order covers, grouped
- * by (recipient, deliberation): {recipient, deliberation, version,
- * retention_until, due_at, shortened, deliveries: [ids]}.  shortened: an
+ * Deliveries that no live order covers and whose deadline order is issued by now
+ * (00:00 Brussels, lead_days before due_at, the day after retention_until),
+ * grouped by (recipient, deliberation): {recipient, deliberation, version,
+ * retention_until, due_at, shortened, join, deliveries: [ids]}.  shortened: an
  * amendment brought the deadline before the one the deliveries were checked
- * under. */
-json_t *store_retention_plan_orders(PGconn *db, const char *now, struct err *e)
+ * under; join: the open deadline order of that deadline they join, or null. */
+json_t *store_retention_plan_orders(PGconn *db, const char *now, int lead_days, struct err *e)
     __attribute__((warn_unused_result));
 /* Live orders triggered by a deadline that an amendment in force now has moved
- * into the future: {id, recipient, deliberation, retention_until, new_version,
+ * later: {id, recipient, deliberation, retention_until, new_version,
  * new_retention_until}. */
 json_t *store_retention_plan_cancellations(PGconn *db, const char *now, struct err *e)
     __attribute__((warn_unused_result));
-/* Open orders whose grace period (grace_days Brussels days after due_at) is over:
- * {id, recipient, deliberation, due_at, days_late}. */
-json_t *store_retention_plan_escalations(PGconn *db, const char *now, int grace_days, struct err *e)
+/* Open orders, not held, whose due_at has come: {id, recipient, deliberation,
+ * due_at, days_late}. */
+json_t *store_retention_plan_escalations(PGconn *db, const char *now, struct err *e)
     __attribute__((warn_unused_result));
-/* Groups of shipped, unordered deliveries whose deadline is still ahead:
- * {recipient, deliberation, version, retention_until, days_left, deliveries}. */
+/* Open orders, not held, still ahead of their due_at, with the Brussels days left:
+ * {id, recipient, deliberation, due_at, days_left}.  Reads the live-order index. */
 json_t *store_retention_plan_before(PGconn *db, const char *now, struct err *e)
     __attribute__((warn_unused_result));
-/* Live orders with how many Brussels days they are past due:
+/* Live orders, not held, past their due_at with how many Brussels days:
  * {id, recipient, deliberation, status, due_at, days_late}. */
 json_t *store_retention_plan_after(PGconn *db, const char *now, struct err *e)
     __attribute__((warn_unused_result));
+/* The due_at of a no-longer-needed order made at now: days later, never after the
+ * due_at of the deadline in force. */
+bool store_retention_nln_due(PGconn *db, const char *deliberation, const char *now, int days,
+                             char out[32], struct err *e) __attribute__((warn_unused_result));
 
 /* A new open order, without its deliveries yet. */
 struct store_order_new {
@@ -73,7 +78,7 @@ bool store_retention_set_confirmed(PGconn *db, int64_t id, const char *now, stru
 
 /* Records a reminder once; *id is 0 when it was already recorded. */
 struct store_reminder_new {
-	const char *kind; /* before_deadline, after_due */
+	const char *kind; /* before_due, after_due (before_deadline: before 0005) */
 	const char *deliberation;
 	const char *recipient;
 	const char *retention_until; /* before_deadline */
@@ -88,13 +93,13 @@ bool store_retention_insert_reminder(PGconn *db, const struct store_reminder_new
 /* Orders as the API shows them.  recipient (NULL: all) restricts to one
  * recipient's; status and deliberation filter when not NULL. */
 json_t *store_retention_list(PGconn *db, const char *recipient, const char *status,
-                             const char *deliberation, int64_t after, int limit, int grace_days,
-                             struct err *e) __attribute__((warn_unused_result));
+                             const char *deliberation, int64_t after, int limit, struct err *e)
+    __attribute__((warn_unused_result));
 /* One order with its deliveries, reminders, confirmation and certificate id;
  * NULL with ERR_NOT_FOUND when absent or not the recipient's (recipient NULL:
  * any).  lock: SELECT ... FOR UPDATE on the order row. */
-json_t *store_retention_order(PGconn *db, int64_t id, const char *recipient, int grace_days,
-                              bool lock, struct err *e) __attribute__((warn_unused_result));
+json_t *store_retention_order(PGconn *db, int64_t id, const char *recipient, bool lock,
+                              struct err *e) __attribute__((warn_unused_result));
 
 /* The deliberation's header {reference, chamber, title, legal_basis} and the
  * recipient's {id, name, organisation}, for certificates. */
@@ -140,6 +145,14 @@ json_t *store_retention_unordered(PGconn *db, const char *recipient, const char 
  * JSON null when none. */
 json_t *store_retention_in_force(PGconn *db, const char *deliberation, const char *now,
                                  struct err *e) __attribute__((warn_unused_result));
+
+/* The id of a live no-longer-needed order of recipient and deliberation, 0: none. */
+bool store_retention_nln_live(PGconn *db, const char *recipient, const char *deliberation,
+                              int64_t *order_id, struct err *e) __attribute__((warn_unused_result));
+/* Puts a just shipped delivery into the open deadline order of its recipient and
+ * deliberation, if there is one; *order_id is that order or 0. */
+bool store_retention_join_open(PGconn *db, int64_t delivery_id, int64_t *order_id, struct err *e)
+    __attribute__((warn_unused_result));
 
 /* Orders by status and the age in seconds of the oldest overdue one (0: none),
  * measured at the database's clock. */

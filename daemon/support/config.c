@@ -72,9 +72,11 @@ static const struct key_spec keys[] = {
     {"checks", "staging_dir", K_PATH, F(staging_dir), 0, 0},
     {"checks", "person_key_file", K_PATH, F(person_key_file), 0, 0},
     {"checks", "report_max_errors", K_SIZE, F(report_max_errors), 1, 1000000},
+    {"checks", "ship_within_days", K_INT, F(ship_within_days), 1, 3650},
     {"retention", "interval_seconds", K_INT, F(retention_interval_seconds), 0, 604800},
     {"retention", "reminder_days", K_DAYS, F(reminder_days), 1, 3650},
-    {"retention", "grace_days", K_INT, F(grace_days), 0, 3650},
+    {"retention", "order_lead_days", K_INT, F(order_lead_days), 1, 3650},
+    {"retention", "no_longer_needed_days", K_INT, F(no_longer_needed_days), 0, 3650},
     {"retention", "webhook_timeout_ms", K_INT, F(webhook_timeout_ms), 100, 600000},
     {"signing", "key", K_PATH, F(signing_key), 0, 0},
     {"signing", "certificate", K_PATH, F(signing_certificate), 0, 0},
@@ -82,6 +84,17 @@ static const struct key_spec keys[] = {
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* Keys that once existed: a file still setting one is refused with what replaced it,
+ * rather than silently running with a meaning it no longer has. */
+static const struct {
+	const char *section, *name, *instead;
+} removed_keys[] = {
+    {"retention", "grace_days",
+     "removed: an order is overdue at its due_at, with no grace period (D+1 00:00 "
+     "Europe/Brussels for a deadline); set retention.order_lead_days (how many days before "
+     "due_at the deadline order is issued, default 90) instead"},
+};
 
 static char *xstrdup(const char *s)
 {
@@ -103,7 +116,7 @@ static struct config_box *box_of(struct config *c)
 
 struct config *config_default(void)
 {
-	static const int days[] = {180, 90, 30, 7};
+	static const int days[] = {60, 30, 14, 7, 1};
 	struct config_box *b = calloc(1, sizeof(*b));
 
 	if (b == NULL)
@@ -133,7 +146,9 @@ struct config *config_default(void)
 	if (c->reminder_days == NULL)
 		abort();
 	memcpy(c->reminder_days, days, sizeof(days));
-	c->grace_days = 30;
+	c->ship_within_days = 7;
+	c->order_lead_days = 90;
+	c->no_longer_needed_days = 30;
 	c->webhook_timeout_ms = 10000;
 	c->signing_key = xstrdup("");
 	c->signing_certificate = xstrdup("");
@@ -487,6 +502,17 @@ static bool config_walk(struct config *c, config_t *lc, const char *path, const 
 				char field[96];
 				snprintf(field, sizeof(field), "%s.%s", sname,
 				         kname != NULL ? kname : "?");
+				for (size_t r = 0; kname != NULL && r < sizeof(removed_keys) /
+				                                            sizeof(removed_keys[0]);
+				     r++)
+					if (strcmp(removed_keys[r].section, sname) == 0 &&
+					    strcmp(removed_keys[r].name, kname) == 0) {
+						err_set_field(e, ERR_INVALID, field,
+						              "%s:%d: %s: %s", path,
+						              config_setting_source_line(s), field,
+						              removed_keys[r].instead);
+						return false;
+					}
 				err_set_field(e, ERR_INVALID, field, "%s:%d: %s: unknown key", path,
 				              config_setting_source_line(s), field);
 				return false;

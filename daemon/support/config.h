@@ -39,12 +39,14 @@ struct config {
 	char *staging_dir;        /* where staged_file names are resolved; "" = disabled */
 	char *person_key_file;    /* HMAC key for stored pseudonym hashes */
 	size_t report_max_errors; /* default 100 */
+	int ship_within_days;     /* a passed check may be shipped this many days, default 7 */
 	/* retention */
 	int retention_interval_seconds; /* scheduler period, default 3600 */
-	int *reminder_days;             /* days before the deadline, default 180,90,30,7 */
+	int *reminder_days;             /* days before an order's due_at, default 60,30,14,7,1 */
 	size_t nreminder_days;
-	int grace_days;         /* default 30, then overdue and escalated */
-	int webhook_timeout_ms; /* default 10 s */
+	int order_lead_days;       /* deadline orders issued this long before due_at, 90 */
+	int no_longer_needed_days; /* such an order is due this long after it is made, 30 */
+	int webhook_timeout_ms;    /* default 10 s */
 	/* signing */
 	char *signing_key;         /* ECDSA P-256 PEM */
 	char *signing_certificate; /* X.509 PEM */

@@ -144,6 +144,27 @@ t_run() {
   return $rc
 }
 
+# t_run_at AT ARGS...: t_run with the process's clock at AT (RFC 3339, e.g.
+# 2031-02-01T00:00:00+01:00), through libfaketime (Debian package faketime): deliberd
+# has no clock back door, so a test moves the clock of the process instead.
+T_FAKETIME_LIB=${T_FAKETIME_LIB:-$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -n 1)}
+t_faketime_env() {
+  [[ -n $T_FAKETIME_LIB ]] || t_fail "libfaketime is not installed (scripts/setup: faketime)"
+  # ASan wants to be first in the library list; libfaketime only wraps clock calls.
+  printf '%s\n' TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 "LD_PRELOAD=$T_FAKETIME_LIB" \
+    "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+}
+t_run_at() {
+  local at=$1 stamp rc=0
+  shift
+  stamp=$(date -u -d "$at" '+%Y-%m-%d %H:%M:%S') || t_fail "t_run_at: not an instant: $at"
+  local envs
+  mapfile -t envs < <(t_faketime_env)
+  env "${envs[@]}" "FAKETIME=@$stamp" "$DELIBERD" "$@" --config "$T_CONF" \
+    >"$T_DIR/run.out" 2>"$T_DIR/run.err" || rc=$?
+  return $rc
+}
+
 t_migrate() {
   t_run migrate || {
     cat "$T_DIR/run.err" >&2

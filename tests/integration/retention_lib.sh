@@ -4,7 +4,7 @@
 #   r_setup NAME [t_config overrides...]   # keys, config, migrate, import 21/128, tokens
 #   t_start
 #   r_ship CSV-FILE                        # POST /v1/checks, then shipped; sets R_ID
-#   r_round 2031-02-01T00:00:00+01:00      # one scheduler round; JSON in $ROUND
+#   r_round 2030-11-03T00:00:00+01:00      # one scheduler round at that instant; JSON in $ROUND
 #   r_sql "SELECT ..."                     # one value from the test database
 #
 # Tokens: GOV (governance), DELIV (delivery), REC (recipient maastricht-sbe).
@@ -54,13 +54,25 @@ r_extract() {
   printf 'person_id,reference_period\n%d,2020Q1\n%d,2020-06\n' "$1" "$(($1 + 1000))" >"$2"
 }
 
-# r_round AT [ARGS...]: `deliberd retention run --at AT --format json ARGS`.
+# r_round AT [ARGS...]: one round at AT.  A real round acts at the real now only, so
+# it runs with its clock at AT (t_run_at, libfaketime); a dry run (--dry-run in ARGS)
+# is asked for AT with --at.  JSON report in $ROUND.
 r_round() {
   local at=$1
   shift
-  t_run retention run --at "$at" --format json "$@" ||
-    t_fail "retention run --at $at failed: $(cat "$T_DIR/run.err")"
+  if [[ " $* " == *" --dry-run "* ]]; then
+    t_run retention run --at "$at" --format json "$@" ||
+      t_fail "retention run --dry-run --at $at failed: $(cat "$T_DIR/run.err")"
+  else
+    t_run_at "$at" retention run --format json "$@" ||
+      t_fail "retention run at $at failed: $(cat "$T_DIR/run.err")"
+  fi
   ROUND=$(cat "$T_DIR/run.out")
+}
+
+# r_last_order: the id of the newest destruction order.
+r_last_order() {
+  r_sql "SELECT coalesce(max(id), 0) FROM destruction_orders"
 }
 
 # r_round_expect FILTER VALUE: jq -r FILTER on the last round's report.

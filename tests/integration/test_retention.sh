@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test_retention: the retention flow end to end.  Two deliveries of 21/128 shipped to
 # maastricht-sbe; the scheduler orders nothing one second before the deadline has
-# passed (2031-01-31T23:59:59+01:00), one order covering both at midnight Brussels, and
-# still one when run again; another recipient cannot list, read or confirm it (404), a
+# is issued (2030-11-02T23:59:59+01:00, 90 days before due_at), one order covering both
+# at 2030-11-03 00:00 Brussels (the dry run before printed the same), and still one when
+# run again; another recipient cannot list, read or confirm it (404), a
 # delivery token cannot confirm (403); an incomplete confirmation is refused naming the
 # missing delivery; the complete one issues a certificate that the stock openssl
 # command line verifies, and that fails verification after a one-byte change; a second
@@ -28,31 +29,40 @@ D2=$R_ID
 SHA1=$(sha256sum "$T_DIR/a.csv" | cut -d' ' -f1)
 SHA2=$(sha256sum "$T_DIR/b.csv" | cut -d' ' -f1)
 
-# the last second of the last day: nothing due
-r_round 2031-01-31T23:59:59+01:00
+# the order is issued retention.order_lead_days (90) before due_at (2031-02-01 00:00
+# Brussels), at 00:00 Brussels: the last second before, nothing is due
+r_round 2030-11-02T23:59:59+01:00
 r_round_expect '.ordered | length' 0
-[[ $(r_sql "SELECT count(*) FROM destruction_orders") == 0 ]] || t_fail "an order before the deadline"
+[[ $(r_sql "SELECT count(*) FROM destruction_orders") == 0 ]] || t_fail "an order before the lead time"
 
 # a dry run at midnight shows the order and changes nothing
-r_round 2031-02-01T00:00:00+01:00 --dry-run
+r_round 2030-11-03T00:00:00+01:00 --dry-run
 r_round_expect '.dry_run' true
 r_round_expect '.ordered | length' 1
-r_round_expect '.ordered[0].deliveries | sort | map(tostring) | join(",")' "$D1,$D2"
+r_round_expect '.ordered[0].deliveries' 2
+r_round_expect '.ordered[0].order' null
+DRY=$ROUND
 [[ $(r_sql "SELECT count(*) FROM destruction_orders") == 0 ]] || t_fail "the dry run ordered"
 
-# midnight in Brussels: one order covering both deliveries
-r_round 2031-02-01T00:00:00+01:00
+# 2030-11-03 00:00 Brussels: one order covering both deliveries, due 2031-02-01 00:00
+r_round 2030-11-03T00:00:00+01:00
 r_round_expect '.ordered | length' 1
 r_round_expect '.ordered[0].trigger' deadline
 r_round_expect '.ordered[0].due_at' 2031-01-31T23:00:00Z
-ORDER=$(jq -r '.ordered[0].order' <<<"$ROUND")
+# the dry run printed what the real round did
+[[ $(jq -S 'del(.dry_run)' <<<"$DRY") == "$(jq -S 'del(.dry_run)' <<<"$ROUND")" ]] ||
+  t_fail "dry run and real round differ: $DRY vs $ROUND"
+ORDER=$(r_last_order)
 [[ $(r_sql "SELECT string_agg(delivery_id::text, ',' ORDER BY delivery_id) FROM destruction_order_deliveries WHERE order_id = $ORDER") == "$D1,$D2" ]] ||
   t_fail "the order does not cover both deliveries"
+# its audit record names the deliveries compactly: a count and a digest of the sorted ids
+[[ $(r_sql "SELECT (details->>'deliveries') || ' ' || (details->>'deliveries_sha256') FROM audit_events WHERE action = 'destruction.ordered'") == "2 $(printf '%s\n' "$D1" "$D2" | sha256sum | cut -d' ' -f1)" ]] ||
+  t_fail "the order's audit record does not name its deliveries by count and digest"
 
 # again, and later: still one order
-r_round 2031-02-01T00:00:00+01:00
+r_round 2030-11-03T00:00:00+01:00
 r_round_expect '.ordered | length' 0
-r_round 2031-02-02T12:00:00+01:00
+r_round 2030-11-20T12:00:00+01:00
 r_round_expect '.ordered | length' 0
 [[ $(r_sql "SELECT count(*) FROM destruction_orders") == 1 ]] || t_fail "more than one order"
 
@@ -130,6 +140,8 @@ jq -e --arg o "$ORDER" --arg s1 "$SHA1" --arg s2 "$SHA2" '
   .recipient.id == "maastricht-sbe" and .order.id == ($o | tonumber) and
   .order.trigger == "deadline" and .order.retention_until == "2031-01-31" and
   .order.due_at == "2031-01-31T23:00:00Z" and (.deliveries | length == 2) and
+  .due_at == "2031-01-31T23:00:00Z" and .on_time == true and (has("days_late") | not) and
+  .confirmed_at == .issued_at and
   ([.deliveries[].sha256] | sort) == ([$s1, $s2] | sort) and
   (.deliveries | all(.rows == 2 and .shipped_at != null and .checked_at != null)) and
   .confirmation.method.category == "purge" and .confirmation.backups_included == true and

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_retention_amend: an amendment that extends the deadline to 2032-01-31 cancels
 # the open destruction order with its reason, frees its deliveries, and the scheduler
-# orders them again only after the new deadline.  Then the earlier trigger: the
+# orders them again only 90 days before the new due_at (2031-11-03); at due_at the
+# order is overdue and escalated at once, and again 7 days later.  Then the earlier trigger: the
 # recipient declares a delivery no longer needed (an order at once, idempotent), only
 # for its own shipped deliveries.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -17,9 +18,9 @@ D1=$R_ID
 r_ship "$T_DIR/b.csv"
 D2=$R_ID
 
-r_round 2031-02-01T00:00:00+01:00
+r_round 2030-11-03T00:00:00+01:00
 r_round_expect '.ordered | length' 1
-O1=$(jq -r '.ordered[0].order' <<<"$ROUND")
+O1=$(r_last_order)
 
 # governance amends 21/128: version 4, same terms, retention until 2032-01-31
 today=$(TZ=Europe/Brussels date +%Y-%m-%d)
@@ -31,7 +32,7 @@ t_http POST /v1/deliberations/21-128/versions "$GOV" -H 'Content-Type: applicati
 [[ $HTTP_STATUS == 200 || $HTTP_STATUS == 201 ]] || t_fail "amendment: $HTTP_STATUS $HTTP_BODY"
 
 # the next round cancels the order, with the reason
-r_round 2031-02-02T09:00:00+01:00
+r_round 2030-11-04T09:00:00+01:00
 r_round_expect '.cancelled | length' 1
 r_round_expect '.cancelled[0].order' "$O1"
 r_round_expect '.ordered | length' 0
@@ -51,15 +52,16 @@ if r_sql "UPDATE destruction_orders SET status = 'open', cancelled_at = NULL, ca
   t_fail "a cancelled order was reopened by SQL"
 fi
 
-# nothing before the new deadline; one new order at midnight after it
-r_round 2032-01-31T23:59:59+01:00
+# nothing before the new order's lead time; one new order at midnight 90 days before
+r_round 2031-11-02T23:59:59+01:00
 r_round_expect '.ordered | length' 0
 r_round_expect '.cancelled | length' 0
 # two scheduler processes at once: one order between them
 pids=()
+mapfile -t fenv < <(t_faketime_env)
 for i in 1 2; do
-  "$DELIBERD" retention run --at 2032-02-01T00:00:00+01:00 --format json --config "$T_CONF" \
-    >"$T_DIR/par$i.out" 2>"$T_DIR/par$i.err" &
+  env "${fenv[@]}" "FAKETIME=@2031-11-02 23:00:00" "$DELIBERD" retention run --format json \
+    --config "$T_CONF" >"$T_DIR/par$i.out" 2>"$T_DIR/par$i.err" &
   pids+=($!)
 done
 wait "${pids[0]}" || t_fail "parallel round 1: $(cat "$T_DIR/par1.err")"
@@ -70,24 +72,34 @@ ROUND=$(jq -c 'select(.ordered | length == 1)' "$T_DIR/par1.out" "$T_DIR/par2.ou
 r_round_expect '.ordered | length' 1
 r_round_expect '.ordered[0].retention_until' 2032-01-31
 r_round_expect '.ordered[0].version' 4
-r_round_expect '.ordered[0].deliveries | sort | map(tostring) | join(",")' "$D1,$D2"
-O2=$(jq -r '.ordered[0].order' <<<"$ROUND")
+r_round_expect '.ordered[0].deliveries' 2
+O2=$(r_last_order)
+[[ $(r_sql "SELECT string_agg(delivery_id::text, ',' ORDER BY delivery_id) FROM destruction_order_deliveries WHERE order_id = $O2") == "$D1,$D2" ]] ||
+  t_fail "the new order does not cover both deliveries"
 [[ $O2 != "$O1" ]] || t_fail "the cancelled order came back"
-r_round 2032-02-01T00:00:00+01:00
+r_round 2031-11-03T00:00:00+01:00
 r_round_expect '.ordered | length' 0
 [[ $(r_sql "SELECT count(*) FROM destruction_orders WHERE status IN ('open', 'overdue')") == 1 ]] ||
   t_fail "not exactly one live order"
 
-# overdue after the grace period: escalated once, visible by status
-r_round 2032-03-10T00:00:00+01:00
+# overdue at due_at (2032-02-01 00:00 Brussels), no grace: escalated at once, visible by
+# status; a second earlier does nothing
+r_round 2032-01-31T23:59:59+01:00
+r_round_expect '.escalated | length' 0
+r_round 2032-02-01T00:00:00+01:00
 r_round_expect '.escalated | length' 1
-r_round 2032-03-11T00:00:00+01:00
+r_round 2032-02-02T00:00:00+01:00
 r_round_expect '.escalated | length' 0
 t_http GET "/v1/destructions?status=overdue" "$GOV"
 t_expect_json '.destructions | length' 1
 t_expect_json '.destructions[0].id' "$O2"
 [[ $(r_sql "SELECT count(*) FROM outbox WHERE audience = 'governance' AND event = 'destruction.escalated'") == 1 ]] ||
   t_fail "no escalation in the outbox"
+# escalated again 7 days later
+r_round 2032-02-08T00:00:00+01:00
+r_round_expect '[.reminders[] | select(.kind == "after_due")] | length' 1
+[[ $(r_sql "SELECT count(*) FROM outbox WHERE audience = 'governance' AND event = 'destruction.escalated'") == 2 ]] ||
+  t_fail "no second escalation 7 days after due_at"
 [[ $(r_sql "SELECT count(*) FROM destruction_reminders WHERE order_id = $O2") -ge 1 ]] ||
   t_fail "no reminder after the due date"
 

@@ -17,21 +17,21 @@ r_ship "$T_DIR/a.csv"
 r_ship "$T_DIR/b.csv"
 SHA1=$(sha256sum "$T_DIR/a.csv" | cut -d' ' -f1)
 SHA2=$(sha256sum "$T_DIR/b.csv" | cut -d' ' -f1)
-AT=2031-02-01T00:00:00+01:00
+AT=2030-11-03T00:00:00+01:00 # the deadline order is issued
 
 orders() { r_sql "SELECT count(*) FROM destruction_orders"; }
 certs() { r_sql "SELECT count(*) FROM destruction_certificates"; }
 
 # killed mid-round, the order written but not committed: nothing remains
 rc=0
-DELIBERD_FAILPOINT=round.ordered t_run retention run --at "$AT" || rc=$?
+DELIBERD_FAILPOINT=round.ordered t_run_at "$AT" retention run || rc=$?
 [[ $rc == 137 ]] || t_fail "round.ordered: exit $rc, wanted 137 (SIGKILL)"
 [[ $(orders) == 0 ]] || t_fail "an uncommitted order survived the crash"
 r_audit_verify
 
 # killed right after the order committed
 rc=0
-DELIBERD_FAILPOINT=round.committed t_run retention run --at "$AT" || rc=$?
+DELIBERD_FAILPOINT=round.committed t_run_at "$AT" retention run || rc=$?
 [[ $rc == 137 ]] || t_fail "round.committed: exit $rc, wanted 137"
 [[ $(orders) == 1 ]] || t_fail "$(orders) orders after the crash, wanted 1"
 

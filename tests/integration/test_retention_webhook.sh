@@ -70,9 +70,9 @@ r_extract 1 "$T_DIR/a.csv"
 r_extract 2 "$T_DIR/b.csv"
 r_ship "$T_DIR/a.csv"
 r_ship "$T_DIR/b.csv"
-r_round 2031-02-01T00:00:00+01:00                 # ordered
+r_round 2030-11-03T00:00:00+01:00                 # ordered (90 days before due_at)
 r_round_expect '.ordered | length' 1
-r_round 2031-03-10T00:00:00+01:00                 # overdue: escalation, reminder
+r_round 2031-03-10T00:00:00+01:00                 # overdue since due_at: escalation, reminder
 r_round_expect '.escalated | length' 1
 TOTAL=$(r_sql "SELECT count(*) FROM outbox")
 (( TOTAL >= 4 )) || t_fail "only $TOTAL events queued"

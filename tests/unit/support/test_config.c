@@ -129,10 +129,12 @@ static void test_defaults(void **state)
 	assert_int_equal(c->request_timeout_ms, 30000);
 	assert_int_equal(c->max_connections, 256);
 	assert_int_equal(c->report_max_errors, 100);
-	assert_int_equal(c->grace_days, 30);
-	assert_int_equal(c->nreminder_days, 4);
-	assert_int_equal(c->reminder_days[0], 180);
-	assert_int_equal(c->reminder_days[3], 7);
+	assert_int_equal(c->ship_within_days, 7);
+	assert_int_equal(c->order_lead_days, 90);
+	assert_int_equal(c->no_longer_needed_days, 30);
+	assert_int_equal(c->nreminder_days, 5);
+	assert_int_equal(c->reminder_days[0], 60);
+	assert_int_equal(c->reminder_days[4], 1);
 	assert_string_equal(c->database_conninfo, "");
 	assert_int_equal(c->log_level, LOG_LEVEL_INFO);
 	assert_int_equal(c->log_format, LOG_FORMAT_AUTO);
@@ -162,7 +164,9 @@ static void test_defaults(void **state)
 	assert_int_equal(c->report_max_errors, d->report_max_errors);
 	assert_int_equal(c->retention_interval_seconds, d->retention_interval_seconds);
 	assert_int_equal(c->nreminder_days, d->nreminder_days);
-	assert_int_equal(c->grace_days, d->grace_days);
+	assert_int_equal(c->ship_within_days, d->ship_within_days);
+	assert_int_equal(c->order_lead_days, d->order_lead_days);
+	assert_int_equal(c->no_longer_needed_days, d->no_longer_needed_days);
 	assert_int_equal(c->webhook_timeout_ms, d->webhook_timeout_ms);
 	assert_string_equal(c->migrations_dir, d->migrations_dir);
 	config_unref(d);
@@ -174,15 +178,17 @@ static void test_values_and_paths(void **state)
 	(void)state;
 	struct err e = {0};
 	const char *path = write_file(
-	    "full.conf", "listen = { address = \"::1\"; port = 0; workers = 2; };\n"
-	                 "tls = { certificate = \"certs/server.pem\"; key = \"/abs/key.pem\"; };\n"
-	                 "database = { conninfo = \"dbname=x\"; migrations_dir = \"m\"; };\n"
-	                 "log = { level = \"debug\"; format = \"json\"; };\n"
-	                 "limits = { max_body_bytes = 4294967296; max_header_bytes = 2048;\n"
-	                 "  request_timeout_ms = 1500; max_connections = 3; };\n"
-	                 "checks = { staging_dir = \"\"; report_max_errors = 5; };\n"
-	                 "retention = { reminder_days = [7, 30]; grace_days = 0; };\n"
-	                 "signing = { key = \"sign/key.pem\"; };\n");
+	    "full.conf",
+	    "listen = { address = \"::1\"; port = 0; workers = 2; };\n"
+	    "tls = { certificate = \"certs/server.pem\"; key = \"/abs/key.pem\"; };\n"
+	    "database = { conninfo = \"dbname=x\"; migrations_dir = \"m\"; };\n"
+	    "log = { level = \"debug\"; format = \"json\"; };\n"
+	    "limits = { max_body_bytes = 4294967296; max_header_bytes = 2048;\n"
+	    "  request_timeout_ms = 1500; max_connections = 3; };\n"
+	    "checks = { staging_dir = \"\"; report_max_errors = 5; ship_within_days = 3; };\n"
+	    "retention = { reminder_days = [7, 30]; order_lead_days = 120;\n"
+	    "  no_longer_needed_days = 0; };\n"
+	    "signing = { key = \"sign/key.pem\"; };\n");
 	struct config *c = config_load(path, &e);
 	if (c == NULL)
 		fail_msg("%s", e.message);
@@ -212,8 +218,17 @@ static void test_values_and_paths(void **state)
 	assert_int_equal(c->nreminder_days, 2);
 	assert_int_equal(c->reminder_days[0], 30); /* sorted, furthest first */
 	assert_int_equal(c->reminder_days[1], 7);
-	assert_int_equal(c->grace_days, 0);
+	assert_int_equal(c->order_lead_days, 120);
+	assert_int_equal(c->no_longer_needed_days, 0);
+	assert_int_equal(c->ship_within_days, 3);
 	assert_string_equal(c->path, path);
+
+	/* a file still setting grace_days is refused, naming what replaced it */
+	struct err ge = {0};
+	assert_null(
+	    config_load(write_file("grace.conf", "retention = { grace_days = 30; };\n"), &ge));
+	assert_string_equal(ge.field, "retention.grace_days");
+	assert_non_null(strstr(ge.message, "order_lead_days"));
 
 	/* references keep it alive */
 	struct config *r = config_ref(c);
