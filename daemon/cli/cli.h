@@ -27,5 +27,6 @@ extern const struct cli_entry cli_validate_entry;    /* cli_validate.c */
 extern const struct cli_entry cli_retention_entry;   /* cli_retention.c */
 extern const struct cli_entry cli_keygen_entry;      /* cli_keygen.c */
 extern const struct cli_entry cli_certificate_entry; /* cli_certificate.c */
+extern const struct cli_entry cli_output_entry;      /* cli_output.c */
 
 #endif

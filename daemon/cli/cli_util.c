@@ -12,6 +12,8 @@
 
 #include "cli.h"
 #include "log.h"
+#include "registry.h"
+#include "terms.h"
 
 /* Room for a subcommand's own options in the table handed to getopt_long. */
 #define CLI_MAX_OPTIONS 24
@@ -153,4 +155,34 @@ void cli_util_actor(char *out, size_t size)
 		if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
 			*p = '?';
 	snprintf(out, size, "cli:%s", user);
+}
+
+struct terms_deliberation *cli_util_load_deliberation(const char *config_path,
+                                                      const char *reference, struct err *e)
+{
+	char ref[32];
+	if (strlen(reference) >= sizeof(ref)) {
+		err_set_field(e, ERR_INVALID, "deliberation",
+		              "--deliberation is not a reference "
+		              "like 21/128");
+		return NULL;
+	}
+	snprintf(ref, sizeof(ref), "%s", reference);
+	for (char *s = ref; *s; s++)
+		if (*s == '-')
+			*s = '/';
+	struct config *c = config_path ? config_load(config_path, e) : config_default();
+	if (!c) {
+		if (e->kind == ERR_NONE)
+			err_set(e, ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	struct terms_deliberation *d = NULL;
+	PGconn *db = db_connect(c, e);
+	if (db) {
+		d = registry_load(db, ref, e);
+		db_close(db);
+	}
+	config_unref(c);
+	return d;
 }

@@ -66,4 +66,11 @@ bool cli_util_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 #define CLI_UTIL_ACTOR_SIZE 96
 void cli_util_actor(char *out, size_t size);
 
+struct terms_deliberation;
+/* A deliberation from the registry of the configuration at config_path (the
+ * built-in defaults when NULL): reference "21/128" or "21-128".  NULL with e set. */
+struct terms_deliberation *cli_util_load_deliberation(const char *config_path,
+                                                      const char *reference, struct err *e)
+    __attribute__((warn_unused_result));
+
 #endif

@@ -214,36 +214,6 @@ static bool check_args(const struct validate_opts *o, struct extract_params *p, 
 	return true;
 }
 
-/* The deliberation from the registry: "21/128" or "21-128". */
-static struct terms_deliberation *load_from_registry(const struct validate_opts *o, struct err *e)
-{
-	char ref[32];
-	if (strlen(o->deliberation) >= sizeof(ref)) {
-		err_set_field(e, ERR_INVALID, "deliberation",
-		              "--deliberation is not a reference "
-		              "like 21/128");
-		return NULL;
-	}
-	snprintf(ref, sizeof(ref), "%s", o->deliberation);
-	for (char *s = ref; *s; s++)
-		if (*s == '-')
-			*s = '/';
-	struct config *c = o->config ? config_load(o->config, e) : config_default();
-	if (!c) {
-		if (e->kind == ERR_NONE)
-			err_set(e, ERR_INTERNAL, "out of memory");
-		return NULL;
-	}
-	struct terms_deliberation *d = NULL;
-	PGconn *db = db_connect(c, e);
-	if (db) {
-		d = registry_load(db, ref, e);
-		db_close(db);
-	}
-	config_unref(c);
-	return d;
-}
-
 struct progress_state {
 	int last;
 };
@@ -309,7 +279,8 @@ static int cli_validate(int argc, char **argv)
 
 	struct err e = {0};
 	struct terms_deliberation *d =
-	    o.terms ? terms_load_file(o.terms, &e) : load_from_registry(&o, &e);
+	    o.terms ? terms_load_file(o.terms, &e)
+	            : cli_util_load_deliberation(o.config, o.deliberation, &e);
 	if (!d) {
 		fprintf(stderr, "deliberd validate: %s\n",
 		        e.message[0] ? e.message : "cannot load the terms");
