@@ -105,8 +105,8 @@ static int cli_serve(int argc, char **argv)
 
 	/*
 	 * The retention scheduler: its timers run on the main thread's event loop (which
-	 * also handles the signals); server_on_reload(s, fn, arg) can tell it about SIGHUP
-	 * reloads, and server_config(s) gives the configuration in force.
+	 * also handles the signals); server_on_reload(s, fn, arg) tells it about SIGHUP
+	 * reloads.
 	 */
 	struct retention_service *retention = retention_setup(server_base(s), c);
 	if (retention != NULL)

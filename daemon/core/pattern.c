@@ -9,6 +9,7 @@
  */
 #include "pattern.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -486,4 +487,111 @@ void pattern_free(struct pattern *p)
 		dfa_free(p->alts[i].dfa);
 	}
 	free(p);
+}
+
+/* The syntax check of a deliberation file's pattern (see pattern.h); its messages
+ * name what is wrong in words a deliberation file's author reads. */
+const char *pattern_check(const char *p, size_t *at)
+{
+	bool atom = false; /* an atom precedes: a quantifier may follow */
+	bool any = false;  /* the current alternative is not empty */
+
+	for (size_t i = 0; p[i] != '\0'; i++) {
+		char ch = p[i];
+		*at = i + 1;
+		if (ch == '^' && i == 0)
+			continue;
+		if (ch == '$' && p[i + 1] == '\0')
+			break;
+		switch (ch) {
+		case '\\':
+			if (p[i + 1] == '\0')
+				return "ends with a lone '\\'";
+			if (isalnum((unsigned char)p[i + 1]) && strchr("dws", p[i + 1]) == NULL)
+				return "unknown escape (\\d, \\w, \\s or \\ before punctuation)";
+			i++;
+			atom = any = true;
+			break;
+		case '[': {
+			size_t j = i + 1, members = 0;
+			if (p[j] == '^')
+				j++;
+			for (; p[j] != '\0' && p[j] != ']'; j++) {
+				if (p[j] == '\\') {
+					if (p[j + 1] == '\0')
+						return "ends with a lone '\\'";
+					j++;
+				} else if (p[j + 1] == '-' && p[j + 2] != ']' && p[j + 2] != '\0') {
+					if (p[j + 2] == '\\')
+						return "a range may not end in an escape";
+					if (p[j] > p[j + 2]) {
+						*at = j + 1;
+						return "range out of order";
+					}
+					j += 2;
+				}
+				members++;
+			}
+			if (p[j] != ']')
+				return "'[' without a closing ']'";
+			if (members == 0)
+				return "empty class []";
+			i = j;
+			atom = any = true;
+			break;
+		}
+		case ']':
+			return "']' without an opening '['";
+		case '(':
+		case ')':
+			return "groups ( ) are not supported; use alternatives a|b";
+		case '|':
+			if (!any)
+				return "empty alternative";
+			atom = any = false;
+			break;
+		case '?':
+		case '*':
+		case '+':
+			if (!atom)
+				return "quantifier without something to repeat";
+			atom = false;
+			break;
+		case '{': {
+			long n, m;
+			char *end;
+			if (!atom)
+				return "quantifier without something to repeat";
+			if (!isdigit((unsigned char)p[i + 1]))
+				return "'{' must be followed by a count: {n}, {n,} or {n,m}";
+			n = strtol(p + i + 1, &end, 10);
+			m = n;
+			if (*end == ',') {
+				end++;
+				m = isdigit((unsigned char)*end) ? strtol(end, &end, 10) : -1;
+			}
+			if (*end != '}')
+				return "'{' without a closing '}'";
+			if (n > 64 || m > 64)
+				return "repeat counts must be at most 64";
+			if (m >= 0 && m < n)
+				return "in {n,m} n must not exceed m";
+			i = (size_t)(end - p);
+			atom = false;
+			break;
+		}
+		case '}':
+			return "'}' without an opening '{'";
+		case '^':
+		case '$':
+			return "'^' and '$' only at the very start and end (every pattern is "
+			       "anchored)";
+		default:
+			atom = any = true;
+			break;
+		}
+	}
+	if (!any)
+		return "empty alternative";
+	return NULL;
 }

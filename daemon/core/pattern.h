@@ -28,5 +28,8 @@ struct pattern *pattern_compile(const char *src, struct err *e) __attribute__((w
 /* Does the whole of s[0..len) match?  Any bytes, NUL included. */
 bool pattern_match(const struct pattern *p, const char *s, size_t len);
 void pattern_free(struct pattern *p);
+/* NULL when p is well-formed, else why not, with *at the 1-based offset of the fault;
+ * lighter than pattern_compile (no size limit), for refusing a file at its line. */
+const char *pattern_check(const char *p, size_t *at);
 
 #endif

@@ -9,6 +9,7 @@
 #include "terms.h"
 
 #include "pattern.h"
+#include "terms_text.h"
 
 #include <ctype.h>
 #include <libconfig.h>
@@ -187,139 +188,9 @@ static bool member(struct bctx *c, const config_setting_t *g, const char *key, b
 	return true;
 }
 
-enum str_kind {
-	STR_IDENT,     /* [a-z][a-z0-9_]{0,62} */
-	STR_RECIPIENT, /* terms_id_valid: [a-z0-9][a-z0-9._-]{0,62} */
-	STR_REFERENCE, /* [0-9]{1,4}/[0-9]{1,6} */
-	STR_SHA256,    /* "" or 64 lowercase hex */
-	STR_NAME,      /* one line, 1..512 bytes */
-	STR_NAME_OPT,  /* one line, 0..512 bytes */
-	STR_LINE,      /* one line, 1..1024 bytes */
-	STR_LINE_OPT,  /* one line, 0..1024 bytes */
-	STR_TEXT,      /* free text (tabs, newlines), 0..8192 bytes */
-	STR_VALUE,     /* class or code value, 1..64 bytes, no surrounding blanks */
-	STR_PATTERN,   /* 1..256 printable ASCII bytes */
-	STR_DATE,      /* YYYY-MM-DD */
-	STR_MONTH,     /* YYYY-MM */
-};
-
-/* Length of the valid UTF-8 sequence at s, 0 when invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		unsigned lo = s[0] == 0xe0 ? 0xa0 : 0x80, hi = s[0] == 0xed ? 0x9f : 0xbf;
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		unsigned lo = s[0] == 0xf0 ? 0x90 : 0x80, hi = s[0] == 0xf4 ? 0x8f : 0xbf;
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80
-		           ? 4
-		           : 0;
-	}
-	return 0;
-}
-
-/* Checks text: valid UTF-8, bounded, control characters only where allowed. */
-static const char *check_text(const char *s, size_t min, size_t max, bool multiline)
-{
-	size_t n = strlen(s);
-
-	if (n < min)
-		return "must not be empty";
-	if (n > max)
-		return "too long";
-	for (size_t i = 0; i < n;) {
-		unsigned char ch = (unsigned char)s[i];
-		size_t l = utf8_len((const unsigned char *)s + i);
-		if (l == 0)
-			return "not valid UTF-8";
-		if ((ch < 0x20 && !(multiline && (ch == '\n' || ch == '\t'))) || ch == 0x7f)
-			return "contains a control character";
-		i += l;
-	}
-	return NULL;
-}
-
-static bool all_chars(const char *s, const char *set)
-{
-	for (; *s != '\0'; s++)
-		if (strchr(set, *s) == NULL)
-			return false;
-	return true;
-}
-
-#define LOWER "abcdefghijklmnopqrstuvwxyz"
-#define DIGIT "0123456789"
-
-static const char *check_string(const char *s, enum str_kind kind)
-{
-	size_t n = strlen(s);
-
-	switch (kind) {
-	case STR_IDENT:
-		if (n == 0 || n > 63 || !islower((unsigned char)s[0]) ||
-		    !all_chars(s, LOWER DIGIT "_"))
-			return "must be 1 to 63 characters a-z, 0-9 and _, starting with a letter";
-		return NULL;
-	case STR_RECIPIENT:
-		if (!terms_id_valid(s))
-			return "must be 1 to 63 characters a-z, 0-9, '.', '_' and '-', starting "
-			       "with a letter or digit";
-		return NULL;
-	case STR_REFERENCE: {
-		/* The shared parser, and in a file only the canonical '/' form. */
-		char ref[TERMS_REFERENCE_SIZE];
-		struct err ignored = {0};
-		if (!terms_reference_parse(s, "reference", ref, &ignored) || strcmp(ref, s) != 0)
-			return "must be like \"21/128\": 1 to 4 digits, '/', 1 to 6 digits";
-		return NULL;
-	}
-	case STR_SHA256:
-		if (n != 0 && (n != 64 || !all_chars(s, DIGIT "abcdef")))
-			return "must be empty or 64 lowercase hexadecimal digits";
-		return NULL;
-	case STR_NAME:
-		return check_text(s, 1, 512, false);
-	case STR_NAME_OPT:
-		return check_text(s, 0, 512, false);
-	case STR_LINE:
-		return check_text(s, 1, 1024, false);
-	case STR_LINE_OPT:
-		return check_text(s, 0, 1024, false);
-	case STR_TEXT:
-		return check_text(s, 0, 8192, true);
-	case STR_VALUE:
-		if (check_text(s, 1, 64, false) != NULL)
-			return "must be 1 to 64 bytes of UTF-8 without control characters";
-		if (s[0] == ' ' || s[n - 1] == ' ')
-			return "must not start or end with a space";
-		return NULL;
-	case STR_PATTERN:
-		if (n == 0 || n > 256)
-			return "must be 1 to 256 characters";
-		for (size_t i = 0; i < n; i++)
-			if (s[i] < 0x20 || s[i] > 0x7e)
-				return "must be printable ASCII";
-		return NULL;
-	case STR_DATE:
-		if (!terms_date_parse(s, NULL))
-			return "not a calendar date (YYYY-MM-DD)";
-		return NULL;
-	case STR_MONTH:
-		if (!terms_month_parse(s, NULL))
-			return "not a month (YYYY-MM)";
-		return NULL;
-	}
-	return "invalid";
-}
-
 /* A string member; checked by kind; copied to *out (absent and optional: dflt). */
 static bool str_member(struct bctx *c, const config_setting_t *g, const char *key,
-                       enum str_kind kind, bool required, const char *dflt, char **out)
+                       enum terms_text_kind kind, bool required, const char *dflt, char **out)
 {
 	const config_setting_t *m;
 	const char *s, *why;
@@ -337,7 +208,7 @@ static bool str_member(struct bctx *c, const config_setting_t *g, const char *ke
 	if (config_setting_type(m) != CONFIG_TYPE_STRING)
 		return fail(c, m, "expected a string, found %s", kind_name(m));
 	s = config_setting_get_string(m);
-	why = check_string(s, kind);
+	why = terms_text_check(s, kind);
 	if (why != NULL)
 		return fail(c, m, "%s", why);
 	pop(c, old);
@@ -476,7 +347,7 @@ static int cmp_str(const void *a, const void *b)
 
 /* A list of unique strings of one kind; sorted when sort is set. */
 static bool strv_member(struct bctx *c, const config_setting_t *g, const char *key, bool required,
-                        size_t min, size_t max, enum str_kind kind, bool sort, char ***out,
+                        size_t min, size_t max, enum terms_text_kind kind, bool sort, char ***out,
                         size_t *nout)
 {
 	const config_setting_t *m;
@@ -494,7 +365,7 @@ static bool strv_member(struct bctx *c, const config_setting_t *g, const char *k
 	old = push_key(c, key);
 	for (size_t i = 0; i < n; i++) {
 		const config_setting_t *el = config_setting_get_elem(m, (unsigned)i);
-		const char *s = config_setting_get_string(el), *why = check_string(s, kind);
+		const char *s = config_setting_get_string(el), *why = terms_text_check(s, kind);
 		size_t o2 = push_index(c, i);
 		if (why != NULL)
 			return fail(c, el, "%s", why);
@@ -523,115 +394,6 @@ static const config_setting_t *elem(struct bctx *c, const config_setting_t *m, s
 {
 	*old = push_index(c, i);
 	return config_setting_get_elem(m, (unsigned)i);
-}
-
-/* ---- builder: patterns ---------------------------------------------------- */
-
-/* A light syntax check of pattern.h's syntax, so that a deliberation file with a
- * malformed pattern is refused at import with its line; pattern.c compiles it. */
-static const char *pattern_syntax(const char *p, size_t *at)
-{
-	bool atom = false; /* an atom precedes: a quantifier may follow */
-	bool any = false;  /* the current alternative is not empty */
-
-	for (size_t i = 0; p[i] != '\0'; i++) {
-		char ch = p[i];
-		*at = i + 1;
-		if (ch == '^' && i == 0)
-			continue;
-		if (ch == '$' && p[i + 1] == '\0')
-			break;
-		switch (ch) {
-		case '\\':
-			if (p[i + 1] == '\0')
-				return "ends with a lone '\\'";
-			if (isalnum((unsigned char)p[i + 1]) && strchr("dws", p[i + 1]) == NULL)
-				return "unknown escape (\\d, \\w, \\s or \\ before punctuation)";
-			i++;
-			atom = any = true;
-			break;
-		case '[': {
-			size_t j = i + 1, members = 0;
-			if (p[j] == '^')
-				j++;
-			for (; p[j] != '\0' && p[j] != ']'; j++) {
-				if (p[j] == '\\') {
-					if (p[j + 1] == '\0')
-						return "ends with a lone '\\'";
-					j++;
-				} else if (p[j + 1] == '-' && p[j + 2] != ']' && p[j + 2] != '\0') {
-					if (p[j + 2] == '\\')
-						return "a range may not end in an escape";
-					if (p[j] > p[j + 2]) {
-						*at = j + 1;
-						return "range out of order";
-					}
-					j += 2;
-				}
-				members++;
-			}
-			if (p[j] != ']')
-				return "'[' without a closing ']'";
-			if (members == 0)
-				return "empty class []";
-			i = j;
-			atom = any = true;
-			break;
-		}
-		case ']':
-			return "']' without an opening '['";
-		case '(':
-		case ')':
-			return "groups ( ) are not supported; use alternatives a|b";
-		case '|':
-			if (!any)
-				return "empty alternative";
-			atom = any = false;
-			break;
-		case '?':
-		case '*':
-		case '+':
-			if (!atom)
-				return "quantifier without something to repeat";
-			atom = false;
-			break;
-		case '{': {
-			long n, m;
-			char *end;
-			if (!atom)
-				return "quantifier without something to repeat";
-			if (!isdigit((unsigned char)p[i + 1]))
-				return "'{' must be followed by a count: {n}, {n,} or {n,m}";
-			n = strtol(p + i + 1, &end, 10);
-			m = n;
-			if (*end == ',') {
-				end++;
-				m = isdigit((unsigned char)*end) ? strtol(end, &end, 10) : -1;
-			}
-			if (*end != '}')
-				return "'{' without a closing '}'";
-			if (n > 64 || m > 64)
-				return "repeat counts must be at most 64";
-			if (m >= 0 && m < n)
-				return "in {n,m} n must not exceed m";
-			i = (size_t)(end - p);
-			atom = false;
-			break;
-		}
-		case '}':
-			return "'}' without an opening '{'";
-		case '^':
-		case '$':
-			return "'^' and '$' only at the very start and end (every pattern is "
-			       "anchored)";
-		default:
-			atom = any = true;
-			break;
-		}
-	}
-	if (!any)
-		return "empty alternative";
-	return NULL;
 }
 
 /* ---- builder: the deliberation ------------------------------------------- */
@@ -853,7 +615,7 @@ static bool build_variable(struct bctx *c, const config_setting_t *g, struct ter
 	}
 	if (v->pattern != NULL) {
 		size_t at = 0;
-		const char *why = pattern_syntax(v->pattern, &at);
+		const char *why = pattern_check(v->pattern, &at);
 		if (why != NULL) {
 			push_key(c, "pattern");
 			return fail(c, config_setting_get_member(g, "pattern"),

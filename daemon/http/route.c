@@ -281,11 +281,11 @@ static const struct route *route_find(const char *method, const char *path, cons
 }
 
 /* "Bearer <token>": the token, or NULL when the header is absent or malformed. */
-static const char *bearer_token(struct evhttp_request *req)
+static bool bearer_token(struct evhttp_request *req, char out[TOKEN_MAX + 1])
 {
 	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
-		return NULL;
+		return false;
 	h += 7;
 	while (*h == ' ')
 		h++;
@@ -293,14 +293,13 @@ static const char *bearer_token(struct evhttp_request *req)
 	while (n > 0 && h[n - 1] == ' ')
 		n--;
 	if (n == 0 || n > TOKEN_MAX)
-		return NULL;
+		return false;
 	for (size_t i = 0; i < n; i++)
 		if (h[i] <= 0x20 || h[i] >= 0x7f)
-			return NULL;
-	static _Thread_local char token[TOKEN_MAX + 1];
-	memcpy(token, h, n);
-	token[n] = '\0';
-	return token;
+			return false;
+	memcpy(out, h, n);
+	out[n] = '\0';
+	return true;
 }
 
 static const char *reason_phrase(int status)
@@ -393,10 +392,12 @@ static bool route_authenticate(struct http_ctx *ctx, const struct route_env *env
 		return false;
 	}
 	ctx->db = *env->db;
-	const char *token = bearer_token(ctx->req);
-	if (token == NULL && routes_ui_has_session(ctx->req))
+	/* The caller's buffer, wiped after use: no copy of a token outlives the request. */
+	char token[TOKEN_MAX + 1];
+	bool has_token = bearer_token(ctx->req, token);
+	if (!has_token && routes_ui_has_session(ctx->req))
 		return routes_ui_authenticate(ctx, who, e); /* the console's cookie, CSRF */
-	if (token == NULL) {
+	if (!has_token) {
 		evhttp_add_header(evhttp_request_get_output_headers(ctx->req), "WWW-Authenticate",
 		                  "Bearer realm=\"deliberd\"");
 		err_set(e, ERR_UNAUTHENTICATED,
@@ -405,7 +406,7 @@ static bool route_authenticate(struct http_ctx *ctx, const struct route_env *env
 	}
 	memset(who, 0, sizeof(*who));
 	bool ok = credential_authenticate(ctx->db, token, who, e);
-	memset((char *)token, 0, strlen(token));
+	explicit_bzero(token, sizeof(token));
 	if (!ok) {
 		if (e->kind == ERR_UNAUTHENTICATED)
 			evhttp_add_header(evhttp_request_get_output_headers(ctx->req),

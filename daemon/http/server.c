@@ -194,14 +194,6 @@ static struct gen *gen_acquire(struct server *s)
 	return g;
 }
 
-struct config *server_config(struct server *s)
-{
-	struct gen *g = gen_acquire(s);
-	struct config *c = config_ref(g->config);
-	gen_release(g);
-	return c;
-}
-
 /* --- TLS ----------------------------------------------------------------------------- */
 
 /* The first queued OpenSSL error as text (then the queue is cleared). */
@@ -1165,11 +1157,6 @@ struct server *server_new(struct config *c, struct err *e)
 struct event_base *server_base(struct server *s)
 {
 	return s->base;
-}
-
-int server_port(const struct server *s)
-{
-	return s->port;
 }
 
 void server_on_reload(struct server *s, server_reload_fn fn, void *arg)

@@ -25,10 +25,6 @@ SSL_CTX *server_tls_new(const struct config *c, struct err *e) __attribute__((wa
 struct server *server_new(struct config *c, struct err *e) __attribute__((warn_unused_result));
 /* The main thread's event loop: signals, and timers such as the retention scheduler. */
 struct event_base *server_base(struct server *s);
-/* The configuration in force (changes on SIGHUP); a new reference. */
-struct config *server_config(struct server *s);
-/* The actual port (listen.port may be 0). */
-int server_port(const struct server *s);
 
 /* Called on the main thread after each successful SIGHUP reload. */
 typedef void (*server_reload_fn)(const struct config *c, void *arg);

@@ -34,11 +34,6 @@ void log_set_request_id(const char *id)
 	snprintf(log_rid, sizeof(log_rid), "%s", id != NULL ? id : "");
 }
 
-const char *log_request_id(void)
-{
-	return log_rid;
-}
-
 bool log_enabled(enum log_level level)
 {
 	return (int)level >= atomic_load(&log_level_cur);

@@ -14,9 +14,8 @@
 /* May be called again at any time (SIGHUP); LOG_FORMAT_AUTO picks text when stderr is a
  * terminal, JSON lines otherwise. */
 void log_setup(enum log_level level, enum log_format format);
-/* The request id of the current thread's request, "" outside a request. */
+/* Sets the request id that the current thread's log lines carry ("" or NULL: none). */
 void log_set_request_id(const char *id);
-const char *log_request_id(void);
 bool log_enabled(enum log_level level);
 const char *log_level_name(enum log_level level);
 
