@@ -11,6 +11,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "retention.h"
+#include "route.h"
 #include "server.h"
 
 static const char serve_usage[] =
@@ -125,3 +126,20 @@ const struct cli_entry cli_serve_entry = {"serve", "run the daemon (HTTPS API, s
                                           cli_serve};
 const struct cli_entry cli_check_config_entry = {"check-config", "validate a configuration file",
                                                  cli_check_config};
+
+/* `deliberd routes`: the route table as data (tests/integration/test_strict_input.sh
+ * derives its cases from it, so it cannot drift from the code). */
+static int cli_routes(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "usage: deliberd routes\n\nPrints every HTTP route, one per "
+		                "line: method, pattern, name, roles, query parameters (TAB).\n");
+		return CLI_ERROR;
+	}
+	route_print_table(stdout);
+	return CLI_OK;
+}
+
+const struct cli_entry cli_routes_entry = {"routes", "list the HTTP routes and their parameters",
+                                           cli_routes};

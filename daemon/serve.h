@@ -11,5 +11,6 @@
 
 extern const struct cli_entry cli_serve_entry;
 extern const struct cli_entry cli_check_config_entry;
+extern const struct cli_entry cli_routes_entry;
 
 #endif

@@ -20,6 +20,7 @@
 #include "credential.h"
 #include "db.h"
 #include "hex.h"
+#include "registry.h"
 #include "log.h"
 #include "metrics.h"
 #include "routes.h"
@@ -102,6 +103,187 @@ const char *http_header(struct http_ctx *ctx, const char *name)
 	return evhttp_find_header(evhttp_request_get_input_headers(ctx->req), name);
 }
 
+/*
+ * Strict input.  A text is refused when it holds a control character (C0, DEL, C1)
+ * or is not UTF-8: such bytes have no business in an id, a date or a note, and
+ * would end up in the audit trail and in logs.
+ */
+static bool text_clean(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		size_t len = c < 0x80             ? 1
+		             : (c & 0xe0) == 0xc0 ? 2
+		             : (c & 0xf0) == 0xe0 ? 3
+		             : (c & 0xf8) == 0xf0 ? 4
+		                                  : 0;
+		if (len == 0 || i + len > n || (len == 2 && c < 0xc2) || (len == 4 && c > 0xf4))
+			return false;
+		for (size_t k = 1; k < len; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+		if (c < 0x20 || c == 0x7f || (c == 0xc2 && s[i + 1] < 0xa0))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+/* A name that may be repeated in a message and error.field: itself when clean and
+ * short, else a fixed stand-in. */
+static const char *field_name(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 0 && n <= 40 && text_clean((const unsigned char *)name, n) ? name : "query";
+}
+
+bool http_check_value(struct http_ctx *ctx, const char *name, const char *value, struct err *e)
+{
+	if (value == NULL || value[0] == '\0')
+		return true;
+	if (strcmp(name, "recipient") == 0 && ctx->who != NULL &&
+	    ctx->who->role == ROLE_RECIPIENT && strcmp(value, ctx->who->recipient) != 0) {
+		err_set_field(e, ERR_FORBIDDEN, name,
+		              "a recipient credential may name only its own recipient");
+		return false;
+	}
+	bool known = true;
+	if (!registry_value_known(ctx->db, name, value, &known, e))
+		return false;
+	if (!known)
+		err_set_field(e, ERR_INVALID, name, "unknown %s: no such %s is registered", name,
+		              name);
+	return known;
+}
+
+/* Is name one of the comma-separated names of list? */
+static bool name_listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; p != NULL && *p != '\0';) {
+		const char *end = strchr(p, ',');
+		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (len == n && memcmp(p, name, n) == 0)
+			return true;
+		p = end != NULL ? end + 1 : NULL;
+	}
+	return false;
+}
+
+/* One percent-encoded query component decoded ('+' a space); NULL with e set when it
+ * decodes to a NUL, a control character or bytes that are not UTF-8. */
+static char *query_decode(const char *raw, size_t len, const char *field, struct err *e)
+{
+	size_t n = 0;
+	char *copy = strndup(raw, len);
+	char *dec = copy != NULL ? evhttp_uridecode(copy, 1, &n) : NULL;
+	free(copy);
+	if (dec == NULL) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	if (strlen(dec) != n || !text_clean((const unsigned char *)dec, n)) {
+		err_set_field(e, ERR_INVALID, field,
+		              "query parameter %s contains a NUL, a control character or bytes "
+		              "that are not UTF-8",
+		              field);
+		free(dec);
+		return NULL;
+	}
+	return dec;
+}
+
+/* The raw query against the route's declaration: see struct route's query. */
+static bool query_check(struct http_ctx *ctx, const struct route *rt, const char *query,
+                        struct err *e)
+{
+	char seen[16][48];
+	size_t nseen = 0;
+	for (const char *p = query; p != NULL && *p != '\0';) {
+		const char *end = strchr(p, '&');
+		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+		const char *eq = memchr(p, '=', len);
+		size_t klen = eq != NULL ? (size_t)(eq - p) : len;
+		const char *next = end != NULL ? end + 1 : NULL;
+		if (len == 0) {
+			p = next;
+			continue;
+		}
+		char *key = query_decode(p, klen, "query", e);
+		if (key == NULL)
+			return false;
+		const char *field = field_name(key);
+		char *value =
+		    eq != NULL ? query_decode(eq + 1, len - klen - 1, field, e) : strdup("");
+		bool ok = value != NULL;
+		if (ok && key[0] == '\0') {
+			err_set_field(e, ERR_INVALID, "query", "a query parameter has no name");
+			ok = false;
+		} else if (ok && !name_listed(rt->query, key)) {
+			err_set_field(e, ERR_INVALID, field,
+			              "unknown query parameter '%s' for %s %s (accepted: %s)",
+			              field, rt->method, rt->pattern,
+			              rt->query != NULL && rt->query[0] != '\0' ? rt->query
+			                                                        : "none");
+			ok = false;
+		}
+		for (size_t i = 0; ok && i < nseen; i++)
+			if (strcmp(seen[i], key) == 0) {
+				err_set_field(e, ERR_INVALID, field,
+				              "query parameter '%s' is given more than once",
+				              field);
+				ok = false;
+			}
+		if (ok && nseen < sizeof(seen) / sizeof(seen[0]))
+			snprintf(seen[nseen++], sizeof(seen[0]), "%s", key);
+		ok = ok && http_check_value(ctx, key, value, e);
+		free(key);
+		free(value);
+		if (!ok)
+			return false;
+		p = next;
+	}
+	return true;
+}
+
+/* Every string of a JSON value, keys too, free of control characters; the first
+ * offender is named by its member. */
+static bool json_clean(json_t *v, const char *member, struct err *e)
+{
+	const char *key;
+	json_t *item;
+	size_t i;
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		if (text_clean((const unsigned char *)json_string_value(v), json_string_length(v)))
+			return true;
+		err_set_field(e, ERR_INVALID, field_name(member),
+		              "%s contains a control character (or a NUL)", field_name(member));
+		return false;
+	case JSON_OBJECT:
+		json_object_foreach(v, key, item)
+		{
+			if (!text_clean((const unsigned char *)key, strlen(key))) {
+				err_set_field(e, ERR_INVALID, "body",
+				              "a member name contains a control character");
+				return false;
+			}
+			if (!json_clean(item, key, e))
+				return false;
+		}
+		return true;
+	case JSON_ARRAY:
+		json_array_foreach(v, i, item)
+		{
+			if (!json_clean(item, member, e))
+				return false;
+		}
+		return true;
+	default:
+		return true;
+	}
+}
+
 /* Jansson's own texts quote the offending input ("near 'xyz'"): only the position and
  * a fixed description go into the message. */
 static const char *json_error_text(const json_error_t *je)
@@ -158,7 +340,8 @@ json_t *http_body_json(struct http_ctx *ctx, struct err *e)
 		return NULL;
 	}
 	const char *data = (const char *)evbuffer_pullup(in, -1);
-	json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+	/* NULs are let through the parser so that json_clean can name the member */
+	json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
 	if (j == NULL) {
 		err_set(e, ERR_INVALID,
 		        "the request body is not valid JSON: %s at line %d, column %d (byte %d)",
@@ -168,6 +351,10 @@ json_t *http_body_json(struct http_ctx *ctx, struct err *e)
 	if (!json_is_object(j)) {
 		json_decref(j);
 		err_set(e, ERR_INVALID, "the request body must be a JSON object");
+		return NULL;
+	}
+	if (!json_clean(j, "body", e)) {
+		json_decref(j);
 		return NULL;
 	}
 	r->body_json = j;
@@ -487,9 +674,11 @@ static const struct route *route_run(struct request *r, const struct route_env *
 	r->query.tqh_last = &r->query.tqh_first;
 	r->query_parsed = true;
 	if (query != NULL && evhttp_parse_query_str(query, &r->query) != 0) {
-		err_set(e, ERR_INVALID, "malformed query string");
+		err_set_field(e, ERR_INVALID, "query", "malformed query string");
 		return rt;
 	}
+	if (!query_check(ctx, rt, query, e))
+		return rt;
 	rt->fn(ctx, e);
 	return rt;
 }
@@ -590,4 +779,23 @@ int route_dispatch(struct evhttp_request *req, const struct route_env *env)
 	memset(&who, 0, sizeof(who));
 	log_set_request_id("");
 	return status;
+}
+
+void route_print_table(FILE *out)
+{
+	for (size_t t = 0; routes_tables[t] != NULL; t++) {
+		for (const struct route *r = routes_tables[t]; r->method != NULL; r++) {
+			char rl[128] = "";
+			/* every role bit, so that a role added to role.h shows up here */
+			for (unsigned bit = 1; bit != 0 && bit <= r->roles; bit <<= 1)
+				if ((r->roles & bit) != 0) {
+					size_t n = strlen(rl);
+					snprintf(rl + n, sizeof(rl) - n, "%s%s", n > 0 ? "," : "",
+					         role_name((enum role)bit));
+				}
+			fprintf(out, "%s\t%s\t%s\t%s\t%s\n", r->method, r->pattern,
+			        r->name != NULL ? r->name : "-", rl[0] != '\0' ? rl : "public",
+			        r->query != NULL && r->query[0] != '\0' ? r->query : "-");
+		}
+	}
 }

@@ -14,6 +14,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "err.h"
@@ -50,7 +51,39 @@ struct route {
 	unsigned roles;      /* ROLE_* mask allowed; ROLE_PUBLIC for none */
 	route_fn fn;
 	const char *name; /* metrics label, e.g. "deliberations_terms" */
+	/*
+	 * The query parameters this route accepts, comma-separated without spaces
+	 * ("deliberation,recipient,after,limit"); NULL or "" when it takes none.  route.c
+	 * enforces it before the handler runs (strict input, contract "Authority"):
+	 *   - a parameter not listed, given twice, or with an empty name: 400
+	 *     invalid_parameter naming it (error.field);
+	 *   - a "%00", a control character (U+0000-U+001F, U+007F-U+009F) or invalid
+	 *     UTF-8 in any name or value: 400 invalid_parameter;
+	 *   - well-known names are checked against the registry, whatever the route:
+	 *     recipient (a registered recipient; for a recipient credential its own, else
+	 *     403 forbidden), group (a group code of some recorded version), phase (a
+	 *     phase of some recorded version), destination (a destination of some
+	 *     recorded version): unknown values are 400 invalid_parameter.  Empty
+	 *     values are left to the handler.
+	 * `deliberd routes` prints the table, and tests/integration/test_strict_input.sh
+	 * derives its cases from that listing.
+	 */
+	const char *query;
 };
+
+/* The empty value every route table ends with. */
+#define ROUTE_END                                                                                  \
+	{                                                                                          \
+		NULL, NULL, 0, NULL, NULL, NULL                                                    \
+	}
+
+/* Is value a known one for the well-known parameter name ("recipient", "group",
+ * "phase", "destination"; any other name: true)?  False with e set (400
+ * invalid_parameter naming name, or 403 when a recipient credential names another
+ * recipient).  route.c applies it to query parameters; handlers use it for JSON
+ * body members of those names. */
+bool http_check_value(struct http_ctx *ctx, const char *name, const char *value, struct err *e)
+    __attribute__((warn_unused_result));
 
 /* Query parameter, URL-decoded; NULL when absent.  (A malformed query string is
  * refused with 400 before the handler runs.) */
@@ -64,7 +97,9 @@ bool http_query_int(struct http_ctx *ctx, const char *name, int64_t min, int64_t
 bool http_path_id(struct http_ctx *ctx, size_t idx, int64_t *out, struct err *e)
     __attribute__((warn_unused_result));
 /* The request body parsed as a JSON object; NULL with e set (400, naming line, column
- * and byte position) otherwise.  Borrowed: the server frees it after the handler
+ * and byte position) otherwise.  Every string in it (object keys too) is free of
+ * control characters (U+0000-U+001F, U+007F-U+009F), else 400 invalid_parameter
+ * naming the member: a note or reason is one line of text.  Borrowed: the server frees it after the handler
  * (json_incref to keep it); calling it twice returns the same object. */
 json_t *http_body_json(struct http_ctx *ctx, struct err *e);
 /* The raw request body (at most limits.max_body_bytes); the handler may drain it. */
@@ -86,5 +121,10 @@ struct route_env {
 	bool closing;
 };
 int route_dispatch(struct evhttp_request *req, const struct route_env *env);
+
+/* Prints every route, one per line, tab-separated: method, pattern, metrics name,
+ * roles (comma-separated, "public"), accepted query parameters ("-" for none).  For
+ * `deliberd routes` and the strict-input test. */
+void route_print_table(FILE *out);
 
 #endif

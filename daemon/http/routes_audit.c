@@ -39,6 +39,6 @@ static void audit_get(struct http_ctx *ctx, struct err *e)
 }
 
 const struct route routes_audit[] = {
-    {"GET", "/v1/audit", ROLE_AUDITOR | ROLE_GOVERNANCE, audit_get, "audit"},
-    {NULL, NULL, 0, NULL, NULL},
+    {"GET", "/v1/audit", ROLE_AUDITOR | ROLE_GOVERNANCE, audit_get, "audit", "after,limit"},
+    ROUTE_END,
 };

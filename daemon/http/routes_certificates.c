@@ -63,9 +63,10 @@ static void signing_certificates(struct http_ctx *ctx, struct err *e)
 
 const struct route routes_certificates[] = {
     {"GET", "/v1/certificates/{id}", ROLE_GOVERNANCE | ROLE_RECIPIENT | ROLE_AUDITOR,
-     certificate_get, "certificates_get"},
+     certificate_get, "certificates_get", NULL},
     {"GET", "/v1/certificates/{id}/signature", ROLE_GOVERNANCE | ROLE_RECIPIENT | ROLE_AUDITOR,
-     certificate_signature, "certificates_signature"},
-    {"GET", "/v1/signing-certificates", ROLE_ANY, signing_certificates, "signing_certificates"},
-    {NULL, NULL, 0, NULL, NULL},
+     certificate_signature, "certificates_signature", NULL},
+    {"GET", "/v1/signing-certificates", ROLE_ANY, signing_certificates, "signing_certificates",
+     "format"},
+    ROUTE_END,
 };

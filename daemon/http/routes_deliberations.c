@@ -193,14 +193,17 @@ static void deliberations_amend(struct http_ctx *ctx, struct err *e)
 }
 
 const struct route routes_deliberations[] = {
-    {"GET", "/v1/deliberations", ROLE_ANY, deliberations_list, "deliberations_list"},
-    {"POST", "/v1/deliberations", ROLE_GOVERNANCE, deliberations_create, "deliberations_create"},
-    {"GET", "/v1/deliberations/{ref}", ROLE_ANY, deliberations_get, "deliberations_get"},
-    {"GET", "/v1/deliberations/{ref}/terms", ROLE_ANY, deliberations_terms, "deliberations_terms"},
+    {"GET", "/v1/deliberations", ROLE_ANY, deliberations_list, "deliberations_list", NULL},
+    {"POST", "/v1/deliberations", ROLE_GOVERNANCE, deliberations_create, "deliberations_create",
+     NULL},
+    {"GET", "/v1/deliberations/{ref}", ROLE_ANY, deliberations_get, "deliberations_get", NULL},
+    {"GET", "/v1/deliberations/{ref}/terms", ROLE_ANY, deliberations_terms, "deliberations_terms",
+     "at"},
     {"GET", "/v1/deliberations/{ref}/versions", ROLE_ANY, deliberations_versions,
-     "deliberations_versions"},
+     "deliberations_versions", NULL},
     {"POST", "/v1/deliberations/{ref}/versions", ROLE_GOVERNANCE, deliberations_amend,
-     "deliberations_amend"},
-    {"GET", "/v1/deliberations/{ref}/odrl", ROLE_ANY, deliberations_odrl, "deliberations_odrl"},
-    {NULL, NULL, 0, NULL, NULL},
+     "deliberations_amend", NULL},
+    {"GET", "/v1/deliberations/{ref}/odrl", ROLE_ANY, deliberations_odrl, "deliberations_odrl",
+     "at"},
+    ROUTE_END,
 };

@@ -112,8 +112,9 @@ static void routes_deliveries_list(struct http_ctx *ctx, struct err *e)
 
 const struct route routes_deliveries[] = {
     {"POST", "/v1/deliveries/{id}/shipped", ROLE_DELIVERY, routes_deliveries_ship,
-     "deliveries_shipped"},
-    {"GET", "/v1/deliveries", ROLE_ANY, routes_deliveries_list, "deliveries_list"},
-    {"GET", "/v1/deliveries/{id}", ROLE_ANY, routes_deliveries_get, "deliveries_get"},
-    {NULL, NULL, 0, NULL, NULL},
+     "deliveries_shipped", NULL},
+    {"GET", "/v1/deliveries", ROLE_ANY, routes_deliveries_list, "deliveries_list",
+     "deliberation,recipient,verdict,after,limit"},
+    {"GET", "/v1/deliveries/{id}", ROLE_ANY, routes_deliveries_get, "deliveries_get", NULL},
+    ROUTE_END,
 };

@@ -146,14 +146,14 @@ static void deliberation_no_longer_needed(struct http_ctx *ctx, struct err *e)
 
 const struct route routes_destructions[] = {
     {"GET", "/v1/destructions", ROLE_GOVERNANCE | ROLE_RECIPIENT | ROLE_AUDITOR, destructions_list,
-     "destructions_list"},
+     "destructions_list", "deliberation,recipient,status,after,limit"},
     {"GET", "/v1/destructions/{id}", ROLE_GOVERNANCE | ROLE_RECIPIENT | ROLE_AUDITOR,
-     destructions_get, "destructions_get"},
+     destructions_get, "destructions_get", NULL},
     {"POST", "/v1/destructions/{id}/confirmation", ROLE_RECIPIENT, destructions_confirm,
-     "destructions_confirm"},
+     "destructions_confirm", NULL},
     {"POST", "/v1/deliveries/{id}/no-longer-needed", ROLE_RECIPIENT, delivery_no_longer_needed,
-     "deliveries_no_longer_needed"},
+     "deliveries_no_longer_needed", NULL},
     {"POST", "/v1/deliberations/{ref}/no-longer-needed", ROLE_RECIPIENT,
-     deliberation_no_longer_needed, "deliberations_no_longer_needed"},
-    {NULL, NULL, 0, NULL, NULL},
+     deliberation_no_longer_needed, "deliberations_no_longer_needed", NULL},
+    ROUTE_END,
 };

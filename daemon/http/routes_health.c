@@ -26,7 +26,7 @@ static void metrics_get(struct http_ctx *ctx, struct err *e)
 }
 
 const struct route routes_health[] = {
-    {"GET", "/healthz", ROLE_PUBLIC, health_get, "healthz"},
-    {"GET", "/metrics", ROLE_ANY, metrics_get, "metrics"},
-    {NULL, NULL, 0, NULL, NULL},
+    {"GET", "/healthz", ROLE_PUBLIC, health_get, "healthz", NULL},
+    {"GET", "/metrics", ROLE_ANY, metrics_get, "metrics", NULL},
+    ROUTE_END,
 };

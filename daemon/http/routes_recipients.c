@@ -1,7 +1,8 @@
 /*
  * routes_recipients: /v1/recipients.  Governance registers recipients (with the
  * webhook that retention notices go to); every role reads them, except that a
- * recipient credential sees only its own recipient (404 for the others).
+ * recipient credential sees only its own recipient (404 for the others, and a list
+ * of one).
  * Governance may change a recipient's contact and webhook (PATCH, audited).  The
  * webhook secret is write-only.
  */
@@ -128,9 +129,36 @@ static void recipients_get(struct http_ctx *ctx, struct err *e)
 	ctx->body = registry_recipient_get(ctx->db, id, e);
 }
 
+#define RECIPIENTS_PAGE_DEFAULT 100
+#define RECIPIENTS_PAGE_MAX 1000
+
+/* GET /v1/recipients?after=ID&limit=N: ordered by id; "next" is the after= of the
+ * next page, null on the last. */
+static void recipients_list(struct http_ctx *ctx, struct err *e)
+{
+	int64_t limit;
+	if (!http_query_int(ctx, "limit", 1, RECIPIENTS_PAGE_MAX, RECIPIENTS_PAGE_DEFAULT, &limit,
+	                    e))
+		return;
+	const char *only = ctx->who->role == ROLE_RECIPIENT ? ctx->who->recipient : NULL;
+	json_t *list =
+	    registry_recipient_list(ctx->db, only, http_query(ctx, "after"), (int)limit + 1, e);
+	if (list == NULL)
+		return;
+	json_t *next = json_null();
+	if (json_array_size(list) > (size_t)limit) {
+		json_array_remove(list, (size_t)limit);
+		next = json_incref(json_object_get(json_array_get(list, (size_t)limit - 1), "id"));
+	}
+	ctx->body = json_pack("{s:o,s:o}", "recipients", list, "next", next);
+	if (ctx->body == NULL)
+		err_set(e, ERR_INTERNAL, "out of memory");
+}
+
 const struct route routes_recipients[] = {
-    {"POST", "/v1/recipients", ROLE_GOVERNANCE, recipients_create, "recipients_create"},
-    {"GET", "/v1/recipients/{id}", ROLE_ANY, recipients_get, "recipients_get"},
-    {"PATCH", "/v1/recipients/{id}", ROLE_GOVERNANCE, recipients_update, "recipients_update"},
-    {NULL, NULL, 0, NULL, NULL},
+    {"GET", "/v1/recipients", ROLE_ANY, recipients_list, "recipients_list", "after,limit"},
+    {"POST", "/v1/recipients", ROLE_GOVERNANCE, recipients_create, "recipients_create", NULL},
+    {"GET", "/v1/recipients/{id}", ROLE_ANY, recipients_get, "recipients_get", NULL},
+    {"PATCH", "/v1/recipients/{id}", ROLE_GOVERNANCE, recipients_update, "recipients_update", NULL},
+    ROUTE_END,
 };

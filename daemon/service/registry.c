@@ -971,6 +971,15 @@ static bool valid_contact_webhook(const char *contact, const char *webhook_url,
 	return true;
 }
 
+static json_t *recipient_json(const struct store_recipient *r)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:s}", "id", r->id, "name", r->name,
+	                 "organisation", r->organisation, "contact", r->contact, "webhook_url",
+	                 r->webhook_url != NULL ? json_string(r->webhook_url) : json_null(),
+	                 "webhook_secret_set", r->webhook_secret != NULL, "created_at",
+	                 r->created_at);
+}
+
 json_t *registry_recipient_get(PGconn *db, const char *id, struct err *e)
 {
 	struct store_recipient r;
@@ -981,13 +990,48 @@ json_t *registry_recipient_get(PGconn *db, const char *id, struct err *e)
 		err_set_field(e, ERR_NOT_FOUND, "id", "no such recipient");
 		return NULL;
 	}
-	json_t *o =
-	    json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:s}", "id", r.id, "name", r.name,
-	              "organisation", r.organisation, "contact", r.contact, "webhook_url",
-	              r.webhook_url != NULL ? json_string(r.webhook_url) : json_null(),
-	              "webhook_secret_set", r.webhook_secret != NULL, "created_at", r.created_at);
+	json_t *o = recipient_json(&r);
 	store_registry_recipient_free(&r);
 	if (o == NULL)
 		err_set(e, ERR_INTERNAL, "out of memory");
 	return o;
+}
+
+json_t *registry_recipient_list(PGconn *db, const char *only, const char *after, int limit,
+                                struct err *e)
+{
+	struct store_recipient *v = NULL;
+	size_t n = 0;
+	if (!store_registry_recipient_list(db, only, after, limit, &v, &n, e))
+		return NULL;
+	json_t *list = json_array();
+	for (size_t i = 0; list != NULL && i < n; i++)
+		if (json_array_append_new(list, recipient_json(&v[i])) != 0) {
+			json_decref(list);
+			list = NULL;
+		}
+	store_registry_recipients_free(v, n);
+	if (list == NULL)
+		err_set(e, ERR_INTERNAL, "out of memory");
+	return list;
+}
+
+bool registry_value_known(PGconn *db, const char *name, const char *value, bool *known,
+                          struct err *e)
+{
+	static const struct {
+		const char *name;
+		enum store_registry_vocabulary vocabulary;
+	} vocabularies[] = {
+	    {"recipient", STORE_REGISTRY_RECIPIENT},
+	    {"group", STORE_REGISTRY_GROUP},
+	    {"phase", STORE_REGISTRY_PHASE},
+	    {"destination", STORE_REGISTRY_DESTINATION},
+	};
+	*known = true;
+	for (size_t i = 0; i < sizeof(vocabularies) / sizeof(vocabularies[0]); i++)
+		if (strcmp(name, vocabularies[i].name) == 0)
+			return store_registry_known(db, vocabularies[i].vocabulary, value, known,
+			                            e);
+	return true;
 }

@@ -109,5 +109,15 @@ bool registry_recipient_update(PGconn *db, const char *id, const char *contact, 
     __attribute__((warn_unused_result));
 /* {id, name, organisation, contact, webhook_url, webhook_secret_set, created_at}. */
 json_t *registry_recipient_get(PGconn *db, const char *id, struct err *e);
+/* Recipients ordered by id as a JSON array of registry_recipient_get objects: those
+ * after `after` (NULL: from the start), at most limit; only `only` when not NULL. */
+json_t *registry_recipient_list(PGconn *db, const char *only, const char *after, int limit,
+                                struct err *e);
+
+/* Strict input: *known tells whether value is a known value of the vocabulary that
+ * the parameter name stands for: "recipient" (registered), "group", "phase",
+ * "destination" (in some recorded version).  Any other name: always known. */
+bool registry_value_known(PGconn *db, const char *name, const char *value, bool *known,
+                          struct err *e) __attribute__((warn_unused_result));
 
 #endif

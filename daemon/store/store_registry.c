@@ -402,6 +402,85 @@ bool store_registry_retention_at(PGconn *db, const char *reference, int32_t date
 	return true;
 }
 
+bool store_registry_known(PGconn *db, enum store_registry_vocabulary vocabulary, const char *value,
+                          bool *known, struct err *e)
+{
+	static const char *const sql[] = {
+	    [STORE_REGISTRY_RECIPIENT] = "SELECT 1 FROM recipients WHERE id = $1",
+	    [STORE_REGISTRY_GROUP] = "SELECT 1 FROM version_groups WHERE code = $1 LIMIT 1",
+	    [STORE_REGISTRY_PHASE] = "SELECT 1 FROM version_phases WHERE phase::text = $1 LIMIT 1",
+	    [STORE_REGISTRY_DESTINATION] =
+	        "SELECT 1 FROM version_phase_destinations WHERE destination = $1 LIMIT 1",
+	};
+	const char *p[] = {value};
+	*known = false;
+	PGresult *r = db_exec(db, e, sql[vocabulary], 1, p);
+	if (r == NULL)
+		return false;
+	*known = PQntuples(r) > 0;
+	PQclear(r);
+	return true;
+}
+
+/* One row of SELECT id, name, organisation, contact, webhook_url, webhook_secret,
+ * created_at into out; false when out of memory. */
+static bool recipient_row(const PGresult *r, int row, struct store_recipient *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = strdup(PQgetvalue(r, row, 0));
+	out->name = strdup(PQgetvalue(r, row, 1));
+	out->organisation = strdup(PQgetvalue(r, row, 2));
+	out->contact = strdup(PQgetvalue(r, row, 3));
+	out->webhook_url = dup_or_null(r, row, 4);
+	out->webhook_secret = dup_or_null(r, row, 5);
+	snprintf(out->created_at, sizeof(out->created_at), "%s", PQgetvalue(r, row, 6));
+	return out->id != NULL && out->name != NULL && out->organisation != NULL &&
+	       out->contact != NULL;
+}
+
+bool store_registry_recipient_list(PGconn *db, const char *only, const char *after, int limit,
+                                   struct store_recipient **out, size_t *n, struct err *e)
+{
+	char lim[16];
+	snprintf(lim, sizeof(lim), "%d", limit);
+	const char *p[] = {only, after != NULL ? after : "", lim};
+	*out = NULL;
+	*n = 0;
+	PGresult *r =
+	    db_exec(db, e,
+	            "SELECT id, name, organisation, contact, webhook_url, webhook_secret, "
+	            "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+	            "FROM recipients WHERE ($1::text IS NULL OR id = $1) AND id > $2 "
+	            "ORDER BY id LIMIT $3::int",
+	            3, p);
+	if (r == NULL)
+		return false;
+	size_t rows = (size_t)PQntuples(r);
+	struct store_recipient *v = calloc(rows > 0 ? rows : 1, sizeof(*v));
+	bool ok = v != NULL;
+	for (size_t i = 0; ok && i < rows; i++) {
+		ok = recipient_row(r, (int)i, &v[i]);
+		*n = i + 1;
+	}
+	PQclear(r);
+	if (!ok) {
+		store_registry_recipients_free(v, *n);
+		*n = 0;
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return false;
+	}
+	*out = v;
+	*n = rows;
+	return true;
+}
+
+void store_registry_recipients_free(struct store_recipient *r, size_t n)
+{
+	for (size_t i = 0; r != NULL && i < n; i++)
+		store_registry_recipient_free(&r[i]);
+	free(r);
+}
+
 bool store_registry_recipient_get(PGconn *db, const char *id, struct store_recipient *out,
                                   bool *found, struct err *e)
 {

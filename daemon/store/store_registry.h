@@ -95,6 +95,25 @@ bool store_registry_version_at(PGconn *db, const char *reference, int32_t date,
 bool store_registry_retention_at(PGconn *db, const char *reference, int32_t date, int32_t *until,
                                  struct err *e) __attribute__((warn_unused_result));
 
+/* The vocabularies that strict input checks a parameter against. */
+enum store_registry_vocabulary {
+	STORE_REGISTRY_RECIPIENT,   /* a registered recipient id */
+	STORE_REGISTRY_GROUP,       /* a group code of some recorded version */
+	STORE_REGISTRY_PHASE,       /* a phase number of some recorded version */
+	STORE_REGISTRY_DESTINATION, /* a destination of some recorded version */
+};
+/* *known: does value occur in the vocabulary?  (A phase that is not a number is
+ * simply unknown.) */
+bool store_registry_known(PGconn *db, enum store_registry_vocabulary vocabulary, const char *value,
+                          bool *known, struct err *e) __attribute__((warn_unused_result));
+
+/* Recipients ordered by id, those after `after` ("" from the start), at most limit;
+ * only the one with id `only` when not NULL.  Free with store_registry_recipients_free. */
+bool store_registry_recipient_list(PGconn *db, const char *only, const char *after, int limit,
+                                   struct store_recipient **out, size_t *n, struct err *e)
+    __attribute__((warn_unused_result));
+void store_registry_recipients_free(struct store_recipient *r, size_t n);
+
 /* *found = false when absent (not an error). */
 bool store_registry_recipient_get(PGconn *db, const char *id, struct store_recipient *out,
                                   bool *found, struct err *e) __attribute__((warn_unused_result));

@@ -56,7 +56,7 @@ static const struct {
 	int status;
 } err_table[] = {
     [ERR_NONE] = {"ok", 200},
-    [ERR_INVALID] = {"invalid", 400},
+    [ERR_INVALID] = {"invalid_parameter", 400},
     [ERR_UNAUTHENTICATED] = {"unauthenticated", 401},
     [ERR_FORBIDDEN] = {"forbidden", 403},
     [ERR_NOT_FOUND] = {"not_found", 404},

@@ -38,7 +38,7 @@ void err_set_code(struct err *e, enum err_kind kind, const char *code, const cha
 void err_clear(struct err *e);
 /* e->code when set, else the kind's code. */
 const char *err_code_of(const struct err *e);
-/* Stable snake_case code for JSON bodies: "invalid", "not_found", ... */
+/* Stable snake_case code for JSON bodies: "invalid_parameter", "not_found", ... */
 const char *err_code(enum err_kind kind);
 int err_http_status(enum err_kind kind);
 

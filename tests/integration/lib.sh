@@ -185,6 +185,18 @@ t_credential() {
   head -n 1 "$T_DIR/run.out"
 }
 
+# t_import FILE...: records deliberation files with `deliberd import`, so that their
+# versions count (the one place tests register terms from files).
+t_import() {
+  t_run import "$@" || t_fail "import $*: $(cat "$T_DIR/run.err")"
+}
+
+# t_db SQL: runs one SQL statement against the test database, prints the rows
+# (unaligned, tuples only).
+t_db() {
+  psql -X -q -At -v ON_ERROR_STOP=1 -d "$T_DB" -c "$1"
+}
+
 # t_wait_until SECONDS CMD...: polls CMD every 0.1 s until it succeeds; false on timeout.
 t_wait_until() {
   local limit=$1 i

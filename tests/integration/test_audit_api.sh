@@ -63,7 +63,7 @@ t_expect_error 401 unauthenticated
 # bad parameters name the field
 for q in 'after=-1' 'after=x' 'after=' 'after=99999999999999999999' 'limit=0' 'limit=1001' 'limit=2x'; do
   t_http GET "/v1/audit?$q" "$auditor"
-  t_expect_error 400 invalid
+  t_expect_error 400 invalid_parameter
   field=${q%%=*}
   grep -q "$field" <<<"$HTTP_BODY" || t_fail "400 for $q does not name $field: $HTTP_BODY"
 done

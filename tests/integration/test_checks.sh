@@ -212,7 +212,7 @@ verdicts=$(jq -rs 'map(.verdict) | sort | join(",")' "$T_DIR/out-p.json" "$T_DIR
 req POST /v1/deliveries/999999/shipped "$delivery"
 t_expect_error 404 not_found
 req POST /v1/deliveries/abc/shipped "$delivery"
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 for tok in "$gov" "$auditor" "$lab1"; do
   req POST "/v1/deliveries/$b/shipped" "$tok"
   t_expect_error 403 forbidden
@@ -229,15 +229,15 @@ ln -s ok.csv "$T_DIR/staging/in.csv"
 mkfifo "$T_DIR/staging/fifo"
 for name in ../x ../ok.csv /etc/passwd out.csv in.csv sub fifo . .. 'sub/../ok.csv' ''; do
   staged "$delivery" "$q128" "$(jq -cn --arg n "$name" '{staged_file: $n}')"
-  t_expect_error 400 invalid
+  t_expect_error 400 invalid_parameter
   t_expect_json .error.field staged_file
 done
 staged "$delivery" "$q128" '{"staged_file": "missing.csv"}'
 t_expect_error 404 not_found
 staged "$delivery" "$q128" '{"file": "ok.csv"}'
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 staged "$delivery" "$q128" '{"staged_file": 7}'
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 
 # a larger body (several MB, many buffer chunks) and the same file staged: same hash
 {
@@ -266,7 +266,7 @@ t_expect_error 401 unauthenticated
 base="recipient=maastricht-sbe&group=naric&phase=1&deliberation=21-128"
 while read -r query field; do
   check "$delivery" "$query" "$T_DIR/ok.csv"
-  t_expect_error 400 invalid
+  t_expect_error 400 invalid_parameter
   t_expect_json .error.field "$field"
 done <<EOF
 recipient=maastricht-sbe&group=naric&phase=1 deliberation
@@ -340,7 +340,7 @@ next=$(jq -r .next_after <<<"$HTTP_BODY")
 req GET "/v1/deliveries?limit=2&after=$next" "$delivery"
 t_expect_json '.deliveries[0].id' $((next + 1))
 req GET "/v1/deliveries?verdict=maybe" "$auditor"
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 t_expect_json .error.field verdict
 total=$(sql "SELECT count(*) FROM deliveries")
 req GET "/v1/deliveries?limit=1000" "$auditor"
@@ -389,6 +389,6 @@ t_stop
 t_config checks.staging_dir='""'
 t_start
 staged "$delivery" "$q128" '{"staged_file": "ok.csv"}'
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 t_expect_json .error.field staged_file
 t_done

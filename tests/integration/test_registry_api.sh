@@ -53,7 +53,7 @@ done
 t_http GET /v1/deliberations/21-999 "$gov"
 t_expect_error 404 not_found
 t_http GET /v1/deliberations/nonsense "$gov"
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 t_expect_json .error.field reference
 
 t_http GET "/v1/deliberations/21-128/terms?at=2025-12-01" "$maastricht"
@@ -74,7 +74,7 @@ t_http GET "/v1/deliberations/21-128/terms?at=2021-01-01" "$auditor"
 t_expect_error 404 not_found
 t_expect_json .error.message "no version of 21/128 was in force on 2021-01-01"
 t_http GET "/v1/deliberations/21-128/terms?at=2025-13-01" "$auditor"
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 t_expect_json .error.field at
 
 t_http GET "/v1/deliberations/21-128/odrl?at=2025-12-01" "$auditor"
@@ -123,13 +123,13 @@ json /v1/deliberations/21-128/versions "$gov" "$amend4"
 t_expect_error 409 conflict
 t_expect_json .error.field number
 json /v1/deliberations/21-128/versions "$gov" "$(jq -c '.number = 7' <<<"$amend4")"
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 t_expect_json .error.field number
 json /v1/deliberations/21-128/versions "$gov" "$(jq -c '.number = 5 | .in_force_from = "2026-03-01"' <<<"$amend4")"
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 t_expect_json .error.field in_force_from
 json /v1/deliberations/21-128/versions "$gov" "$(jq -c '.number = 5 | .in_force_from = "2026-06-01" | .terms.variables[2].type = "colour"' <<<"$amend4")"
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 t_expect_json .error.field terms.variables[2].type
 json /v1/deliberations/21-999/versions "$gov" "$(jq -c '.number = 1' <<<"$amend4")"
 t_expect_error 404 not_found
@@ -144,12 +144,12 @@ t_expect_status 201
 t_expect_json .reference 22/001
 t_expect_json '.versions | length' 3
 t_http POST /v1/deliberations "$gov" -H 'Content-Type: text/plain' --data-binary 'deliberation = { reference = "23/1"; };'
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 [[ -n $(jq -r .error.field <<<"$HTTP_BODY") ]] || t_fail "file error names no field: $HTTP_BODY"
 json /v1/deliberations "$gov" '{"reference": "23/1", "title": 5}'
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 t_http POST /v1/deliberations "$gov" -H 'Content-Type: image/png' --data-binary 'x'
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 
 # --- recipients ---------------------------------------------------------------------------
 json /v1/recipients "$gov" "$recipient"
@@ -160,16 +160,16 @@ t_expect_json .webhook_secret_set true
 json /v1/recipients "$gov" "$recipient"
 t_expect_error 409 conflict
 json /v1/recipients "$gov" '{"id":"bad id","name":"x"}'
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 t_expect_json .error.field id
 json /v1/recipients "$gov" '{"id":"ok-lab"}'
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 t_expect_json .error.field name
 json /v1/recipients "$gov" '{"id":"ok-lab","name":"x","webhook_url":"https://x.example/h"}'
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 t_expect_json .error.field webhook_secret
 json /v1/recipients "$gov" '{"id":"ok-lab","name":"x","colour":"red"}'
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 t_expect_json .error.field colour
 t_http GET /v1/recipients/acme-lab "$auditor"
 t_expect_status 200

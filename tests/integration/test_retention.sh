@@ -77,7 +77,7 @@ t_expect_json '.destructions | length' 1
 t_http GET "/v1/destructions?status=confirmed" "$GOV"
 t_expect_json '.destructions | length' 0
 t_http GET "/v1/destructions?status=bogus" "$GOV"
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 t_http GET "/v1/destructions/$ORDER" "$REC"
 t_expect_status 200
 t_expect_json '.deliveries | length' 2
@@ -104,13 +104,13 @@ t_expect_error 403 forbidden
 # an incomplete confirmation is refused and names the missing delivery
 t_http POST "/v1/destructions/$ORDER/confirmation" "$REC" -H 'Content-Type: application/json' \
   -d "$(r_confirm_body "$SHA1")"
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 [[ $(jq -r .error.message <<<"$HTTP_BODY") == *"delivery $D2 (sha256 $SHA2)"* ]] ||
   t_fail "the refusal does not name delivery $D2: $HTTP_BODY"
 # a bad method category is refused by field
 t_http POST "/v1/destructions/$ORDER/confirmation" "$REC" -H 'Content-Type: application/json' \
   -d "$(r_confirm_body "$SHA1" "$SHA2" | jq -c '.method.category = "shred"')"
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 [[ $(r_sql "SELECT count(*) FROM destruction_confirmations") == 0 ]] || t_fail "a refused confirmation was recorded"
 
 # the complete confirmation issues the certificate

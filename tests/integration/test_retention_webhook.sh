@@ -52,7 +52,7 @@ t_http PATCH /v1/recipients/maastricht-sbe "$DELIV" -H 'Content-Type: applicatio
 t_expect_status 403
 t_http PATCH /v1/recipients/maastricht-sbe "$GOV" -H 'Content-Type: application/json' \
   -d '{"webhook_url": "https://x.example/"}'
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 t_http PATCH /v1/recipients/nobody "$GOV" -H 'Content-Type: application/json' -d '{"contact": "x"}'
 t_expect_error 404 not_found
 t_http PATCH /v1/recipients/maastricht-sbe "$GOV" -H 'Content-Type: application/json' \

@@ -65,13 +65,13 @@ for tok in "" not-a-real-token-0123456789; do
   t_expect_error 401 unauthenticated
 done
 t_http GET '/metrics?novalue' "$auditor"
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 
 # shared parameter rules (route.c): limit is 1..1000 everywhere, ids are positive
 for path in /v1/audit /v1/destructions; do
   for q in limit=0 limit=1001 limit=-1 limit=x after=-1; do
     t_http GET "$path?$q" "$auditor"
-    t_expect_error 400 invalid
+    t_expect_error 400 invalid_parameter
     t_expect_json .error.field "${q%%=*}"
   done
   t_http GET "$path?limit=1000" "$auditor"
