@@ -1,6 +1,6 @@
 /*
  * routes: every route table, in one array.  Each resource file (routes_*.c) defines
- * `const struct route routes_NAME[] = { {...}, ..., {NULL} };` and adds exactly two
+ * `const struct route routes_NAME[] = { {...}, ..., ROUTE_END };` and adds exactly two
  * lines here: the extern declaration below and its name in routes_tables.
  */
 #include "routes.h"

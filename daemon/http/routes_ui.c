@@ -239,12 +239,12 @@ static void session_delete(struct http_ctx *ctx, struct err *e)
 }
 
 const struct route routes_ui[] = {
-    {"GET", "/ui", ROLE_PUBLIC, ui_redirect, "ui"},
-    {"GET", "/ui/", ROLE_PUBLIC, ui_index, "ui"},
-    {"GET", "/ui/{file}", ROLE_PUBLIC, ui_file, "ui"},
-    {"GET", "/v1/openapi.json", ROLE_ANY, openapi_get, "openapi"},
-    {"POST", "/v1/session", ROLE_ANY, session_post, "session_create"},
-    {"GET", "/v1/session", ROLE_ANY, session_get, "session_get"},
-    {"DELETE", "/v1/session", ROLE_ANY, session_delete, "session_delete"},
-    {NULL, NULL, 0, NULL, NULL},
+    {"GET", "/ui", ROLE_PUBLIC, ui_redirect, "ui", NULL},
+    {"GET", "/ui/", ROLE_PUBLIC, ui_index, "ui", NULL},
+    {"GET", "/ui/{file}", ROLE_PUBLIC, ui_file, "ui", NULL},
+    {"GET", "/v1/openapi.json", ROLE_ANY, openapi_get, "openapi", NULL},
+    {"POST", "/v1/session", ROLE_ANY, session_post, "session_create", NULL},
+    {"GET", "/v1/session", ROLE_ANY, session_get, "session_get", NULL},
+    {"DELETE", "/v1/session", ROLE_ANY, session_delete, "session_delete", NULL},
+    ROUTE_END,
 };

@@ -41,6 +41,7 @@ while IFS=$'\t' read -r method pattern name roles params; do
   [[ $role == public ]] || token=${tok[$role]}
   path=${pattern//\{ref\}/21-128}
   path=${path//\{id\}/1}
+  path=$(sed 's/{[a-z_]*}/x/g' <<<"$path")
   curl_args=()
   [[ $method == GET ]] || curl_args=(-H 'Content-Type: application/json' --data-binary '{}')
   t_note "$method $pattern ($name, as $role, parameters: $params)"
