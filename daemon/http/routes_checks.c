@@ -154,6 +154,6 @@ static void routes_checks_post(struct http_ctx *ctx, struct err *e)
 
 const struct route routes_checks[] = {
     {"POST", "/v1/checks", ROLE_DELIVERY, routes_checks_post, "checks_run",
-     "deliberation,recipient,group,phase,destination,date"},
+     "deliberation,recipient,group,phase,destination,date,dry_run"},
     ROUTE_END,
 };

@@ -95,7 +95,7 @@ cookie_http POST /v1/recipients "$cookie" "$csrf" -H 'Content-Type: application/
 t_expect_status 201
 # a session cannot extend itself
 cookie_http POST /v1/session "$cookie" "$csrf"
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 # a forged cookie is 401
 cookie_http GET /v1/deliveries "dls_$(printf 'a%.0s' {1..64})"
 t_expect_error 401 unauthenticated
