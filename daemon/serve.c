@@ -32,7 +32,7 @@ static const char check_usage[] =
 /* --config FILE and --help, nothing else; NULL path and *rc set when done already. */
 static const char *parse_args(const char *cmd, int argc, char **argv, const char *usage, int *rc)
 {
-	const struct cli_spec spec = {cmd, usage, NULL, NULL, NULL};
+	const struct cli_spec spec = {cmd, usage, NULL, false, NULL};
 	const char *path;
 	int first;
 

@@ -71,7 +71,7 @@ static int certificate_verify(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *arg[CLI_OPT_MAX] = {0}, *config_path;
-	const struct cli_spec spec = {"certificate verify", certificate_usage, opts, NULL, arg};
+	const struct cli_spec spec = {"certificate verify", certificate_usage, opts, false, arg};
 	unsigned char *doc = NULL, *sig = NULL;
 	size_t doc_len = 0, sig_len = 0;
 	char key_id[CERTS_KEY_ID_LEN + 1];

@@ -163,7 +163,7 @@ static int cli_credential(int argc, char **argv)
 
 	if (rc != CLI_CONTINUE)
 		return rc;
-	const struct cli_spec spec = {cmds[action], credential_usage, opts, NULL, arg};
+	const struct cli_spec spec = {cmds[action], credential_usage, opts, false, arg};
 	rc = cli_util_parse(&spec, argc - 1, argv + 1, &config_path, &first);
 	if (rc != CLI_CONTINUE)
 		return rc;

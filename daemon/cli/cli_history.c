@@ -26,7 +26,7 @@ static int cli_history(int argc, char **argv)
 	static const struct option opts[] = {{"format", required_argument, NULL, OPT_FORMAT},
 	                                     {NULL, 0, NULL, 0}};
 	const char *arg[CLI_OPT_MAX] = {0}, *config_path;
-	const struct cli_spec spec = {"history", history_usage, opts, NULL, arg};
+	const struct cli_spec spec = {"history", history_usage, opts, false, arg};
 	int first, rc = cli_util_parse(&spec, argc, argv, &config_path, &first);
 
 	if (rc != CLI_CONTINUE)

@@ -65,7 +65,7 @@ static bool import_one(PGconn *db, const char *path, const char *actor)
 
 static int cli_import(int argc, char **argv)
 {
-	const struct cli_spec spec = {"import", import_usage, NULL, NULL, NULL};
+	const struct cli_spec spec = {"import", import_usage, NULL, false, NULL};
 	const char *config_path;
 	int first, rc = cli_util_parse(&spec, argc, argv, &config_path, &first);
 

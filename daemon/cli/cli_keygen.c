@@ -48,7 +48,7 @@ static int cli_keygen(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *arg[CLI_OPT_MAX] = {0}, *config_path;
-	const struct cli_spec spec = {"keygen", keygen_usage, opts, NULL, arg};
+	const struct cli_spec spec = {"keygen", keygen_usage, opts, false, arg};
 	struct certs_keygen_options o = {0};
 	char key_id[CERTS_KEY_ID_LEN + 1];
 	struct err e = {0};

@@ -32,7 +32,7 @@ static int cli_migrate(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"migrations", required_argument, NULL, OPT_MIGRATIONS}, {NULL, 0, NULL, 0}};
 	const char *arg[CLI_OPT_MAX] = {0};
-	const struct cli_spec spec = {"migrate", migrate_usage, opts, NULL, arg};
+	const struct cli_spec spec = {"migrate", migrate_usage, opts, false, arg};
 	const char *config_path, *dir;
 	int first, rc = cli_util_parse(&spec, argc, argv, &config_path, &first);
 

@@ -74,18 +74,6 @@ static const struct option output_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static bool take_option(void *ctx, int val, const char *arg)
-{
-	const char **slot = (const char **)ctx + val;
-	if (*slot != NULL) {
-		fprintf(stderr, "deliberd output check: option '--%s' given twice\n",
-		        output_options[val - 1].name);
-		return false;
-	}
-	*slot = arg != NULL ? arg : "";
-	return true;
-}
-
 /* The terms in force today, or failing that the latest on record; NULL: none. */
 static const struct terms_body *terms_today(const struct terms_deliberation *d)
 {
@@ -193,7 +181,7 @@ static int output_check(int argc, char **argv)
 {
 	const char *arg[CLI_OPT_MAX] = {0};
 	const char *config = NULL;
-	const struct cli_spec cs = {"output check", output_usage, output_options, take_option, arg};
+	const struct cli_spec cs = {"output check", output_usage, output_options, true, arg};
 	int first, rc = cli_util_parse(&cs, argc, argv, &config, &first);
 	if (rc != CLI_CONTINUE)
 		return rc;

@@ -128,7 +128,7 @@ static int retention_run(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *arg[CLI_OPT_MAX] = {0}, *config_path;
-	const struct cli_spec spec = {"retention run", retention_usage, opts, NULL, arg};
+	const struct cli_spec spec = {"retention run", retention_usage, opts, false, arg};
 	int first, rc = cli_util_parse(&spec, argc, argv, &config_path, &first);
 
 	if (rc != CLI_CONTINUE)
@@ -204,7 +204,7 @@ static int retention_webhook(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *arg[CLI_OPT_MAX] = {0}, *config_path;
-	const struct cli_spec spec = {"retention webhook", retention_usage, opts, NULL, arg};
+	const struct cli_spec spec = {"retention webhook", retention_usage, opts, false, arg};
 	int first, rc = cli_util_parse(&spec, argc, argv, &config_path, &first);
 
 	if (rc != CLI_CONTINUE)

@@ -25,7 +25,7 @@ int cli_util_parse(const struct cli_spec *spec, int argc, char **argv, const cha
 {
 	struct option table[CLI_MAX_OPTIONS + 3];
 	size_t n = 0;
-	int o;
+	int o, li = -1;
 
 	for (const struct option *p = spec->options; p != NULL && p->name != NULL; p++)
 		if (n < CLI_MAX_OPTIONS)
@@ -38,7 +38,7 @@ int cli_util_parse(const struct cli_spec *spec, int argc, char **argv, const cha
 	optind = 0; /* glibc: 0 re-initialises getopt fully between calls */
 	opterr = 0; /* the messages below name the subcommand */
 	/* ':' first: a missing value is told apart from an unknown option */
-	while ((o = getopt_long(argc, argv, ":h", table, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":h", table, &li)) != -1) {
 		if (o == OPT_HELP) {
 			fputs(spec->usage, stdout);
 			return CLI_OK;
@@ -59,11 +59,13 @@ int cli_util_parse(const struct cli_spec *spec, int argc, char **argv, const cha
 				fprintf(stderr, "deliberd %s: unknown option '-%c' (see --help)\n",
 				        spec->cmd, optopt);
 			return CLI_ERROR;
-		} else if (spec->take != NULL) {
-			if (!spec->take(spec->ctx, o, optarg))
-				return CLI_ERROR;
 		} else if (o > 0 && o < CLI_OPT_MAX && spec->ctx != NULL) {
-			((const char **)spec->ctx)[o] = optarg != NULL ? optarg : "";
+			if (spec->once && spec->ctx[o] != NULL) {
+				fprintf(stderr, "deliberd %s: option '--%s' given twice\n",
+				        spec->cmd, li >= 0 ? table[li].name : "?");
+				return CLI_ERROR;
+			}
+			spec->ctx[o] = optarg != NULL ? optarg : "";
 		}
 	}
 	*first = optind;

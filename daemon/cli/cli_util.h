@@ -24,11 +24,11 @@ struct cli_spec {
 	const char *cmd;              /* "credential add": messages say "deliberd <cmd>: ..." */
 	const char *usage;            /* --help prints it on stdout */
 	const struct option *options; /* the subcommand's own, zero-terminated; NULL if none */
-	/* Takes one of those options (arg is NULL for a flag); false after printing why not
-	 * on stderr.  When NULL, ctx is an array `const char *ctx[CLI_OPT_MAX]` and each
-	 * option stores its argument at ctx[val] ("" for a flag; the last one given wins). */
-	bool (*take)(void *ctx, int val, const char *arg);
-	void *ctx;
+	/* true: an option given twice is refused ("a second --date is a mistake, not an
+	 * override"); false: the last one given wins. */
+	bool once;
+	/* Where the options go: ctx[val] is set to the option's argument ("" for a flag). */
+	const char **ctx;
 };
 
 /* Parses argv (argv[0] is the subcommand or its action) with getopt_long: the

@@ -89,25 +89,11 @@ static const struct option validate_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* Each option at most once: a second --date is a mistake, not an override. */
-static bool take_option(void *ctx, int val, const char *arg)
-{
-	const char **slot = (const char **)ctx + val;
-	if (*slot != NULL) {
-		fprintf(stderr, "deliberd validate: option '--%s' given twice\n",
-		        validate_options[val - 1].name);
-		return false;
-	}
-	*slot = arg;
-	return true;
-}
-
 /* Fills o from argv; an exit status when done already (help, bad arguments). */
 static int parse_args(int argc, char **argv, struct validate_opts *o)
 {
 	const char *arg[CLI_OPT_MAX] = {0};
-	const struct cli_spec spec = {"validate", validate_usage, validate_options, take_option,
-	                              arg};
+	const struct cli_spec spec = {"validate", validate_usage, validate_options, true, arg};
 	int first, rc = cli_util_parse(&spec, argc, argv, &o->config, &first);
 
 	if (rc != CLI_CONTINUE)

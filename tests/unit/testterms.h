@@ -5,7 +5,8 @@
  * Versions: 1 from 2021-07-06 (terms not on record), 2 from 2024-02-21 (on
  * record, retention until 2031-01-31).  Recipient "maastricht-sbe"; group "naric"
  * (phase 1 capped at 3 persons), group "foreign_born" (uncapped); phase 1 to
- * recipient_premises or secure_room, phase 2 to secure_room only.
+ * recipient_premises or secure_room, phase 2 to secure_room only.  Freed with
+ * terms_free like any other deliberation.
  */
 #ifndef TESTTERMS_H
 #define TESTTERMS_H
@@ -116,42 +117,6 @@ static __attribute__((unused)) struct terms_deliberation *tt_build(void)
 	v->pattern = strdup("[0-9]{2}|[0-9]{2}\\.?[0-9]{1,3}");
 	v = tt_var(b, "employer_id", TERMS_PSEUDONYM);
 	return d;
-}
-
-static __attribute__((unused)) void tt_free_strv(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static __attribute__((unused)) void tt_free(struct terms_deliberation *d)
-{
-	for (size_t k = 0; k < d->nversions; k++) {
-		struct terms_body *b = &d->versions[k].body;
-		tt_free_strv(b->recipients, b->nrecipients);
-		for (size_t i = 0; i < b->ngroups; i++) {
-			free(b->groups[i].code);
-			free(b->groups[i].caps);
-		}
-		free(b->groups);
-		for (size_t i = 0; i < b->nphases; i++)
-			tt_free_strv(b->phases[i].destinations, b->phases[i].ndestinations);
-		free(b->phases);
-		for (size_t i = 0; i < b->nvariables; i++) {
-			struct terms_variable *v = &b->variables[i];
-			free(v->code);
-			free(v->section);
-			free(v->source);
-			free(v->label);
-			tt_free_strv(v->values, v->nvalues);
-			free(v->pattern);
-		}
-		free(b->variables);
-	}
-	free(d->versions);
-	free(d->reference);
-	free(d);
 }
 
 /* The check parameters most tests use: naric, phase 1, 2025-06-15. */

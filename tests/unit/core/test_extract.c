@@ -33,7 +33,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	tt_free(D);
+	terms_free(D);
 	return 0;
 }
 
@@ -512,7 +512,7 @@ static void test_list_with_national_number(void **state)
 	assert_int_equal(total(&r), 2);
 	extract_report_free(&r);
 	extract_free(v);
-	tt_free(d);
+	terms_free(d);
 }
 
 /* ---- persons and the sample cap ------------------------------------------- */
