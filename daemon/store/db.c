@@ -6,6 +6,7 @@
  */
 #include "db.h"
 
+#include <libpq-events.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,25 @@
 #include "log.h"
 
 #define DB_DEFAULT_STATEMENT_TIMEOUT_MS 30000
+/* Statements a connection keeps prepared (db_exec_prepared); more run unprepared. */
+#define DB_PREPARED_MAX 32
+
+/* A connection's own state (libpq instance data): which statement texts it has
+ * prepared, by address (the SQL of db_exec_prepared is a string literal). */
+struct db_conn_state {
+	const char *prepared[DB_PREPARED_MAX];
+	size_t nprepared;
+};
+
+static int db_event(PGEventId id, void *info, void *pass)
+{
+	(void)pass;
+	if (id == PGEVT_CONNDESTROY) {
+		const PGEventConnDestroy *d = info;
+		free(PQinstanceData(d->conn, db_event));
+	}
+	return 1;
+}
 
 /* Server warnings go to our log, not raw to stderr. */
 static void db_notice(void *arg, const char *message)
@@ -76,6 +96,11 @@ PGconn *db_connect(const struct config *c, struct err *e)
 		PQfinish(conn);
 		return NULL;
 	}
+	/* without it db_exec_prepared runs unprepared: slower, same answers */
+	struct db_conn_state *st = calloc(1, sizeof(*st));
+	if (st != NULL && !(PQregisterEventProc(conn, db_event, "deliberd", NULL) &&
+	                    PQsetInstanceData(conn, db_event, st)))
+		free(st);
 	return conn;
 }
 
@@ -151,6 +176,17 @@ static void db_set_error(PGconn *conn, const PGresult *r, struct err *e)
 	        constraint[0] != '\0' ? " constraint " : "", constraint);
 }
 
+/* r if the statement succeeded; else NULL with e set (r cleared). */
+static PGresult *db_result(PGconn *conn, PGresult *r, struct err *e)
+{
+	ExecStatusType st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return r;
+	db_set_error(conn, r, e);
+	PQclear(r);
+	return NULL;
+}
+
 PGresult *db_exec(PGconn *conn, struct err *e, const char *sql, int nparams,
                   const char *const *params)
 {
@@ -158,14 +194,31 @@ PGresult *db_exec(PGconn *conn, struct err *e, const char *sql, int nparams,
 		err_set(e, ERR_UNAVAILABLE, "no database connection");
 		return NULL;
 	}
-	PGresult *r = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
-	ExecStatusType st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	return db_result(conn, PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0), e);
+}
 
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-		return r;
-	db_set_error(conn, r, e);
-	PQclear(r);
-	return NULL;
+PGresult *db_exec_prepared(PGconn *conn, struct err *e, const char *sql, int nparams,
+                           const char *const *params)
+{
+	struct db_conn_state *st = conn != NULL ? PQinstanceData(conn, db_event) : NULL;
+	if (st == NULL)
+		return db_exec(conn, e, sql, nparams, params);
+	char name[40];
+	snprintf(name, sizeof(name), "deliberd_%p", (const void *)sql);
+	size_t i = 0;
+	while (i < st->nprepared && st->prepared[i] != sql)
+		i++;
+	if (i == st->nprepared) {
+		if (st->nprepared == DB_PREPARED_MAX)
+			return db_exec(conn, e, sql, nparams, params);
+		PGresult *p = PQprepare(conn, name, sql, nparams, NULL);
+		bool ok = p != NULL && PQresultStatus(p) == PGRES_COMMAND_OK;
+		PQclear(p);
+		if (!ok) /* the ordinary path meets the same error and reports it */
+			return db_exec(conn, e, sql, nparams, params);
+		st->prepared[st->nprepared++] = sql;
+	}
+	return db_result(conn, PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0), e);
 }
 
 bool db_exec_script(PGconn *conn, const char *sql, struct err *e)
@@ -229,7 +282,7 @@ bool db_ping(PGconn *conn, struct err *e)
 		err_set(e, ERR_UNAVAILABLE, "the database is unreachable");
 		return false;
 	}
-	PGresult *r = db_exec(conn, e, "SELECT 1", 0, NULL);
+	PGresult *r = db_exec_prepared(conn, e, "SELECT 1", 0, NULL);
 	if (r == NULL) {
 		if (e->kind != ERR_UNAVAILABLE) {
 			/* any failure of SELECT 1 means the database is not usable */

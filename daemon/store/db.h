@@ -29,6 +29,14 @@ void db_rollback(PGconn *conn);
 PGresult *db_exec(PGconn *conn, struct err *e, const char *sql, int nparams,
                   const char *const *params) __attribute__((warn_unused_result));
 
+/* db_exec for the few read statements on every request's path (credential, version
+ * in force, ping): the statement is prepared once per connection, so PostgreSQL does
+ * not parse and plan it again for each request.  sql must be a string literal (it is
+ * known by its address).  Outside a failed transaction the same results and errors as
+ * db_exec. */
+PGresult *db_exec_prepared(PGconn *conn, struct err *e, const char *sql, int nparams,
+                           const char *const *params) __attribute__((warn_unused_result));
+
 /* Runs a whole SQL script (several statements, no parameters) with the simple
  * query protocol.  Only for migration files, which are trusted text shipped with
  * deliberd; everything else goes through db_exec. */

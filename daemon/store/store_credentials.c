@@ -80,10 +80,10 @@ bool store_credentials_revoke(PGconn *conn, int64_t id, const char *revoked_by, 
 PGresult *store_credentials_by_hash(PGconn *conn, const char *token_sha256, struct err *e)
 {
 	const char *p[] = {token_sha256};
-	return db_exec(conn, e,
-	               "SELECT id, name, role, recipient FROM credentials "
-	               "WHERE token_sha256 = $1 AND revoked_at IS NULL",
-	               1, p);
+	return db_exec_prepared(conn, e,
+	                        "SELECT id, name, role, recipient FROM credentials "
+	                        "WHERE token_sha256 = $1 AND revoked_at IS NULL",
+	                        1, p);
 }
 
 PGresult *store_credentials_list(PGconn *conn, struct err *e)

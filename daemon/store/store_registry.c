@@ -141,10 +141,10 @@ bool store_registry_names_recipient(PGconn *db, const char *reference, const cha
                                     bool *named, struct err *e)
 {
 	const char *p[] = {reference, recipient};
-	PGresult *r = db_exec(db, e,
-	                      "SELECT 1 FROM version_recipients WHERE reference = $1 AND "
-	                      "recipient = $2 LIMIT 1",
-	                      2, p);
+	PGresult *r = db_exec_prepared(db, e,
+	                               "SELECT 1 FROM version_recipients WHERE reference = $1 AND "
+	                               "recipient = $2 LIMIT 1",
+	                               2, p);
 	if (r == NULL)
 		return false;
 	*named = PQntuples(r) > 0;
@@ -370,12 +370,12 @@ bool store_registry_version_at(PGconn *db, const char *reference, int32_t date,
 	date_text(date, d);
 	memset(out, 0, sizeof(*out));
 	const char *p[] = {reference, d};
-	PGresult *r = db_exec(db, e,
-	                      "SELECT number, terms_on_record, to_char(retention_until, "
-	                      "'YYYY-MM-DD'), terms_sha256 FROM deliberation_versions "
-	                      "WHERE reference = $1 AND in_force_from <= $2::date "
-	                      "ORDER BY in_force_from DESC, number DESC LIMIT 1",
-	                      2, p);
+	PGresult *r = db_exec_prepared(db, e,
+	                               "SELECT number, terms_on_record, to_char(retention_until, "
+	                               "'YYYY-MM-DD'), terms_sha256 FROM deliberation_versions "
+	                               "WHERE reference = $1 AND in_force_from <= $2::date "
+	                               "ORDER BY in_force_from DESC, number DESC LIMIT 1",
+	                               2, p);
 	if (r == NULL)
 		return false;
 	if (PQntuples(r) == 0) {

@@ -12,6 +12,12 @@
 #
 # Run through scripts/bench (--api-only, or after the validator part); directly:
 #   scripts/lib/bench_api.sh BIN [--rounds N] [--seconds S] [--workers W]
+# --workers: deliberd's listen.workers (default 4, the shipped default); nginx runs
+# "worker_processes auto" (one per core), its own default.  With root and no PGHOST
+# a throwaway cluster is used, and its CPU per request is reported too (deliberd
+# waits for two queries per terms request: the credential and the version in force).
+# BENCH_API_PERF=FILE records a perf profile (perf record -g) of deliberd during the
+# kept-alive terms runs.
 # Reported, never asserted (targets: terms keep-alive >= 0.25 of nginx; /healthz
 # kept alive faster than a new connection per request).  The token reaches wrk
 # through a Lua script that reads it from a 0600 file: never on a command line.
@@ -22,7 +28,7 @@ bin=${1:?usage: bench_api.sh BIN [--rounds N] [--seconds S] [--workers W]}
 shift
 rounds=3
 seconds=5
-workers=2
+workers=4
 while (($#)); do
   case $1 in
   --rounds)
@@ -178,7 +184,7 @@ mkdir -p "$tmp/nginx"
 cat >"$tmp/nginx/nginx.conf" <<CONF
 daemon off;
 master_process on;
-worker_processes $workers;
+worker_processes auto;
 pid $tmp/nginx/nginx.pid;
 error_log $tmp/nginx/error.log warn;
 events { worker_connections 1024; }
@@ -217,7 +223,7 @@ for p in /healthz "$terms_path"; do
   b=$(curl -sk --max-time 10 "$nurl$p" | sha256sum)
   [[ $a == "$b" ]] || die "nginx does not serve deliberd's bytes for $p"
 done
-say "deliberd $durl ($workers workers), nginx $nurl ($workers workers): same bytes," \
+say "deliberd $durl ($workers workers), nginx $nurl (auto: $(nproc) workers): same bytes," \
   "$(stat -c %s "$tmp/www$terms_path") bytes of terms"
 
 # --- wrk -------------------------------------------------------------------------
@@ -242,6 +248,14 @@ cpu_ticks() {
   echo "$s"
 }
 nginx_pids() { pgrep -P "$nginx_pid" | tr '\n' ' '; echo "$nginx_pid"; }
+# the throwaway cluster's processes (postmaster and backends), when it is ours
+pg_pids() {
+  [[ -n $pgdir && -f $pgdir/postmaster.pid ]] || return 0
+  local pm
+  pm=$(head -n 1 "$pgdir/postmaster.pid")
+  pgrep -P "$pm" | tr '\n' ' '
+  echo "$pm"
+}
 
 # one_run SERVER PATH MODE: sets O_RPS, O_P50 (ms), O_CPU (ms per request), O_N
 one_run() {
@@ -252,12 +266,24 @@ one_run() {
     pids=$server_pid
   fi
   [[ $3 == close ]] && script=$tmp/close.lua
+  local pg p0 p1 perf_pid=""
+  pg=$(pg_pids)
   # shellcheck disable=SC2086  # pids is a list
   c0=$(cpu_ticks $pids)
+  # shellcheck disable=SC2086
+  p0=$(cpu_ticks $pg)
+  if [[ -n ${BENCH_API_PERF:-} && $1 == deliberd && $2 == /v1/* && $3 == keep ]]; then
+    perf record -q -g -F 999 -p "$server_pid" -o "$BENCH_API_PERF" -- sleep "$seconds" \
+      >/dev/null 2>&1 &
+    perf_pid=$!
+  fi
   timeout $((seconds + 30)) wrk -t2 -c32 -d"${seconds}s" --timeout 10s --latency \
     -s "$script" "$url$2" >"$tmp/wrk.out" 2>&1 || die "wrk failed: $(tail -n 3 "$tmp/wrk.out")"
   # shellcheck disable=SC2086
   c1=$(cpu_ticks $pids)
+  # shellcheck disable=SC2086
+  p1=$(cpu_ticks $pg)
+  [[ -z $perf_pid ]] || wait "$perf_pid" || true
   O_RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$tmp/wrk.out")
   O_N=$(awk '/ requests in / { print $1 }' "$tmp/wrk.out")
   O_P50=$(awk '$1 == "50%" { v = $2; u = v; sub(/[a-z]+$/, "", v); sub(/^[0-9.]+/, "", u)
@@ -266,9 +292,11 @@ one_run() {
   [[ -z $O_BAD ]] || die "$1 $2 ($3): $O_BAD answers were not 2xx: $(tail -n 5 "$tmp/wrk.out")"
   O_CPU=$(awk -v a="$c0" -v b="$c1" -v n="${O_N:-0}" -v t="$tck" \
     'BEGIN { printf "%.3f", (n > 0 ? (b - a) / t * 1000 / n : 0) }')
+  O_PG=$(awk -v a="$p0" -v b="$p1" -v n="${O_N:-0}" -v t="$tck" \
+    'BEGIN { printf "%.3f", (n > 0 ? (b - a) / t * 1000 / n : 0) }')
 }
 
-declare -A BEST=() P50=() CPU=()
+declare -A BEST=() P50=() CPU=() PGCPU=()
 cases=("/healthz keep" "/healthz close" "$terms_path?at=$at keep" "$terms_path?at=$at close")
 for ((r = 1; r <= rounds; r++)); do
   say "round $r of $rounds (load $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -279,23 +307,24 @@ for ((r = 1; r <= rounds; r++)); do
     for s in "${order[@]}"; do
       one_run "$s" "$path" "$mode"
       k="$s $path $mode"
-      printf '   %-8s %-44s %-5s %7s req/s  p50 %7s ms  CPU %s ms/req\n' "$s" "$path" "$mode" \
-        "$O_RPS" "$O_P50" "$O_CPU" >&2
+      printf '   %-8s %-44s %-5s %7s req/s  p50 %7s ms  CPU %s ms/req (PostgreSQL %s)\n' \
+        "$s" "$path" "$mode" "$O_RPS" "$O_P50" "$O_CPU" "$O_PG" >&2
       if [[ -z ${BEST[$k]:-} ]] || ((O_RPS > BEST[$k])); then
         BEST[$k]=$O_RPS
         P50[$k]=$O_P50
         CPU[$k]=$O_CPU
+        PGCPU[$k]=$O_PG
       fi
     done
   done
 done
 
 echo
-echo "API: deliberd vs nginx $(nginx -v 2>&1 | sed 's/^nginx version: //'), wrk -t2 -c32 ${seconds}s," \
-  "best of $rounds rounds, $workers workers each, TLS on loopback, load at the end" \
-  "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-28s %-10s | %9s %8s %8s | %9s %8s %8s | %6s\n' request connection 'deliberd' 'p50 ms' \
-  'CPU ms' 'nginx' 'p50 ms' 'CPU ms' ratio
+echo "API: deliberd ($workers workers) vs nginx $(nginx -v 2>&1 | sed 's/^nginx version: //')" \
+  "($(nproc) workers), wrk -t2 -c32 ${seconds}s, best of $rounds rounds, TLS on loopback," \
+  "$(date -u +%Y-%m-%dT%H:%MZ), load at the end $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-28s %-10s | %9s %8s %8s %8s | %9s %8s %8s | %6s\n' request connection 'deliberd' \
+  'p50 ms' 'CPU ms' 'PG ms' 'nginx' 'p50 ms' 'CPU ms' ratio
 for c in "${cases[@]}"; do
   read -r path mode <<<"$c"
   label=$path
@@ -304,9 +333,10 @@ for c in "${cases[@]}"; do
   [[ $mode == close ]] && ml="new conn"
   d="deliberd $path $mode"
   n="nginx $path $mode"
-  printf '%-28s %-10s | %9s %8s %8s | %9s %8s %8s | %6s\n' "$label" "$ml" "${BEST[$d]}" \
-    "${P50[$d]}" "${CPU[$d]}" "${BEST[$n]}" "${P50[$n]}" "${CPU[$n]}" \
+  printf '%-28s %-10s | %9s %8s %8s %8s | %9s %8s %8s | %6s\n' "$label" "$ml" "${BEST[$d]}" \
+    "${P50[$d]}" "${CPU[$d]}" "${PGCPU[$d]:--}" "${BEST[$n]}" "${P50[$n]}" "${CPU[$n]}" \
     "$(awk -v a="${BEST[$d]}" -v b="${BEST[$n]}" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')"
 done
 echo "(requests/s; ratio = deliberd / nginx; CPU = server CPU ms per request, all threads;"
+echo " PG = the PostgreSQL cluster's CPU ms per deliberd request, when the cluster is ours;"
 echo " targets: terms keep-alive ratio >= 0.25; /healthz keep-alive faster than new conn)"
