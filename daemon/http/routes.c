@@ -14,11 +14,18 @@ extern const struct route routes_audit[];
 extern const struct route routes_checks[];
 extern const struct route routes_deliveries[];
 extern const struct route routes_ui[];
+extern const struct route routes_holds[];
 
 const struct route *const routes_tables[] = {
-    routes_health,       routes_destructions,
-    routes_certificates, routes_deliberations,
-    routes_recipients,   routes_audit,
-    routes_checks,       routes_deliveries,
-    routes_ui,           NULL,
+    routes_health,
+    routes_destructions,
+    routes_certificates,
+    routes_deliberations,
+    routes_recipients,
+    routes_audit,
+    routes_checks,
+    routes_deliveries,
+    routes_ui,
+    routes_holds,
+    NULL,
 };

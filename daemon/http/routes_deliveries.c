@@ -110,7 +110,19 @@ static void routes_deliveries_list(struct http_ctx *ctx, struct err *e)
 	ctx->body = checks_list(ctx->db, &f, e);
 }
 
+static void routes_deliveries_import(struct http_ctx *ctx, struct err *e)
+{
+	json_t *body = http_body_json(ctx, e);
+	if (body == NULL)
+		return;
+	ctx->body = checks_import(ctx->db, body, ctx->who->actor, clock_now(), e);
+	if (ctx->body != NULL)
+		ctx->status = 201;
+}
+
 const struct route routes_deliveries[] = {
+    {"POST", "/v1/deliveries/import", ROLE_GOVERNANCE, routes_deliveries_import,
+     "deliveries_import"},
     {"POST", "/v1/deliveries/{id}/shipped", ROLE_DELIVERY, routes_deliveries_ship,
      "deliveries_shipped", NULL},
     {"GET", "/v1/deliveries", ROLE_ANY, routes_deliveries_list, "deliveries_list",

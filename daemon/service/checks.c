@@ -806,6 +806,204 @@ fail:
 	return NULL;
 }
 
+/* ---- deliveries made before deliberd ---------------------------------- */
+
+static bool checks_field_invalid(const char *field, const char *what, struct err *e)
+{
+	err_set_code(e, ERR_INVALID, "invalid_parameter", field, "%s", what);
+	return false;
+}
+
+/* A string member without control characters, at most max bytes; NULL if absent. */
+static bool checks_import_text(const json_t *body, const char *key, bool required, size_t max,
+                               const char **out, struct err *e)
+{
+	json_t *v = json_object_get(body, key);
+	*out = NULL;
+	if (v == NULL || json_is_null(v)) {
+		if (!required)
+			return true;
+		char m[96];
+		snprintf(m, sizeof(m), "%s is required", key);
+		return checks_field_invalid(key, m, e);
+	}
+	const char *s = json_string_value(v);
+	bool ok = s != NULL && strlen(s) == json_string_length(v) && strlen(s) <= max;
+	for (const char *p = s; ok && *p != '\0'; p++)
+		ok = (unsigned char)*p >= 0x20 && *p != 0x7f;
+	if (!ok) {
+		char m[120];
+		snprintf(m, sizeof(m),
+		         "%s must be a string of at most %zu characters, no control "
+		         "characters",
+		         key, max);
+		return checks_field_invalid(key, m, e);
+	}
+	*out = s;
+	return true;
+}
+
+static bool checks_import_count(const json_t *body, const char *key, uint64_t *out, struct err *e)
+{
+	json_t *v = json_object_get(body, key);
+	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+		char m[96];
+		snprintf(m, sizeof(m), "%s is required: a whole number, 0 or more", key);
+		return checks_field_invalid(key, m, e);
+	}
+	*out = (uint64_t)json_integer_value(v);
+	return true;
+}
+
+json_t *checks_import(PGconn *db, const json_t *body, const char *actor, int64_t now, struct err *e)
+{
+	static const char *const known[] = {"deliberation", "recipient",    "group",  "phase",
+	                                    "destination",  "delivered_on", "sha256", "rows",
+	                                    "persons",      "note"};
+	if (!json_is_object(body)) {
+		err_set(e, ERR_INVALID, "the body must be a JSON object");
+		return NULL;
+	}
+	const char *key;
+	json_t *val;
+	json_object_foreach((json_t *)body, key, val)
+	{
+		bool ok = false;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			ok = ok || strcmp(key, known[i]) == 0;
+		if (!ok) {
+			checks_field_invalid(key, "unknown member", e);
+			return NULL;
+		}
+	}
+	const char *delib, *recipient, *group, *dest, *day, *sha, *note;
+	uint64_t rows = 0, persons = 0;
+	char ref[TERMS_REFERENCE_SIZE];
+	int32_t on = 0;
+	json_t *phase = json_object_get(body, "phase");
+	if (!checks_import_text(body, "deliberation", true, 32, &delib, e) ||
+	    !terms_reference_parse(delib, "deliberation", ref, e) ||
+	    !checks_import_text(body, "recipient", true, 63, &recipient, e) ||
+	    !checks_import_text(body, "group", true, 64, &group, e) ||
+	    !checks_import_text(body, "destination", false, 64, &dest, e) ||
+	    !checks_import_text(body, "delivered_on", true, 10, &day, e) ||
+	    !checks_import_text(body, "sha256", true, 64, &sha, e) ||
+	    !checks_import_text(body, "note", false, 1000, &note, e) ||
+	    !checks_import_count(body, "rows", &rows, e) ||
+	    !checks_import_count(body, "persons", &persons, e))
+		return NULL;
+	if (!terms_id_valid(recipient) || !terms_id_valid(group) ||
+	    (dest != NULL && !terms_id_valid(dest))) {
+		checks_field_invalid(!terms_id_valid(recipient) ? "recipient"
+		                     : !terms_id_valid(group)   ? "group"
+		                                                : "destination",
+		                     "not a valid code", e);
+		return NULL;
+	}
+	if (!json_is_integer(phase) || json_integer_value(phase) < 1 ||
+	    json_integer_value(phase) > 99) {
+		checks_field_invalid("phase", "phase is required: a number from 1 to 99", e);
+		return NULL;
+	}
+	if (!terms_date_parse(day, &on) || on > clock_brussels_date(now)) {
+		checks_field_invalid("delivered_on", "delivered_on must be a past date YYYY-MM-DD",
+		                     e);
+		return NULL;
+	}
+	bool hex = strlen(sha) == 64;
+	for (const char *p = sha; hex && *p != '\0'; p++)
+		hex = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f');
+	if (!hex) {
+		checks_field_invalid("sha256", "sha256 must be 64 lowercase hex digits", e);
+		return NULL;
+	}
+	struct terms_deliberation *d = registry_load(db, ref, e);
+	if (d == NULL)
+		return NULL;
+	/* The terms in force on the day it was delivered name the recipient, group and
+	 * phase; when none are on record, the record stands on its own. */
+	const struct terms_version *tv = terms_version_at(d, on);
+	int version = tv != NULL ? tv->number : 0;
+	const char *bad = NULL;
+	if (tv != NULL && tv->on_record) {
+		const struct terms_phase *ph =
+		    terms_find_phase(&tv->body, (int)json_integer_value(phase));
+		if (!terms_has_recipient(&tv->body, recipient))
+			bad = "recipient";
+		else if (terms_find_group(&tv->body, group) == NULL)
+			bad = "group";
+		else if (ph == NULL)
+			bad = "phase";
+		else if (ph->ndestinations > 0 && (dest == NULL || !terms_phase_allows(ph, dest)))
+			bad = "destination";
+	}
+	terms_free(d);
+	if (bad != NULL) {
+		char m[160];
+		snprintf(m, sizeof(m),
+		         "%s is not one the terms of %s in force on %s name (or is missing)", bad,
+		         ref, day);
+		checks_field_invalid(bad, m, e);
+		return NULL;
+	}
+	int64_t midnight = 0;
+	char shipped[21], at[21];
+	if (!clock_brussels_midnight(on, &midnight)) {
+		checks_field_invalid("delivered_on", "delivered_on is not a calendar date", e);
+		return NULL;
+	}
+	clock_format(midnight, shipped);
+	clock_format(now, at);
+	struct store_import_row row = {
+	    .deliberation = ref,
+	    .recipient = recipient,
+	    .group = group,
+	    .destination = dest,
+	    .phase = (int)json_integer_value(phase),
+	    .version = version,
+	    .delivered_on = on,
+	    .shipped_at = shipped,
+	    .sha256 = sha,
+	    .note = note,
+	    .actor = actor,
+	    .now = at,
+	    .rows = rows,
+	    .persons = persons,
+	};
+	if (!db_begin(db, e))
+		return NULL;
+	json_t *out = store_checks_import(db, &row, e);
+	int64_t id = out != NULL ? json_integer_value(json_object_get(out, "id")) : 0, joined = 0;
+	bool ok = out != NULL && store_retention_join_open(db, id, &joined, e);
+	if (ok) {
+		char object[48];
+		snprintf(object, sizeof(object), "delivery:%" PRId64, id);
+		json_t *details =
+		    json_pack("{s:I,s:s,s:s,s:s,s:i,s:s*,s:s,s:s,s:I,s:I,s:s}", "delivery_id",
+		              (json_int_t)id, "deliberation", ref, "recipient", recipient, "group",
+		              group, "phase", (int)json_integer_value(phase), "destination", dest,
+		              "delivered_on", day, "sha256", sha, "rows", (json_int_t)rows,
+		              "persons", (json_int_t)persons, "note", note != NULL ? note : "");
+		if (details != NULL && joined > 0)
+			json_object_set_new(details, "joined_order", json_integer(joined));
+		ok = details != NULL &&
+		     audit_append(db, actor, "delivery.imported", object, details, e);
+		json_decref(details);
+	}
+	if (!ok || !db_commit(db, e)) {
+		if (e->kind == ERR_NONE)
+			err_set(e, ERR_INTERNAL, "cannot register the delivery");
+		db_rollback(db);
+		json_decref(out);
+		return NULL;
+	}
+	if (joined > 0)
+		json_object_set_new(out, "destruction_order", json_integer(joined));
+	log_info("delivery %" PRId64 " of %s to %s imported (delivered %s)", id, ref, recipient,
+	         day);
+	return out;
+}
+
 json_t *checks_get(PGconn *db, int64_t id, const char *only_recipient, struct err *e)
 {
 	json_t *row = store_checks_get(db, id, false, e);

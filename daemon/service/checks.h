@@ -80,6 +80,16 @@ int checks_open_staged(const struct config *c, const char *name, struct err *e)
 json_t *checks_ship(PGconn *db, const struct config *c, int64_t id, const char *actor, int64_t now,
                     struct err *e) __attribute__((warn_unused_result));
 
+/* Registers a delivery made before deliberd (governance): body {deliberation,
+ * recipient, group, phase, destination, delivered_on, sha256, rows, persons, note}.
+ * Recorded as passed and shipped at 00:00 Brussels of delivered_on, "source":
+ * "imported", audited (delivery.imported); retention covers it like any other (it
+ * joins an open deadline order at once).  A bad or unknown member is 400
+ * invalid_parameter naming it; recipient, group, phase and destination must be
+ * ones the terms in force on delivered_on name, when they are on record. */
+json_t *checks_import(PGconn *db, const json_t *body, const char *actor, int64_t now, struct err *e)
+    __attribute__((warn_unused_result));
+
 /* One delivery; only_recipient (non-NULL) hides those of other recipients
  * (ERR_NOT_FOUND). */
 json_t *checks_get(PGconn *db, int64_t id, const char *only_recipient, struct err *e)

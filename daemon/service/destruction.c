@@ -387,7 +387,7 @@ static json_t *certificate_document(const json_t *order, const json_t *parties,
 	if (json_is_object(delib))
 		json_object_set(delib, "version", json_object_get(order, "version"));
 	/* Confirmed (received) before due_at is on time; a late one says by how many
-	 * days, counting a started day. */
+	 * days. */
 	int64_t due = 0, conf_at = 0;
 	bool parsed = clock_parse(json_string_value(json_object_get(order, "due_at")), &due) &&
 	              clock_parse(issued_at, &conf_at);
@@ -407,9 +407,12 @@ static json_t *certificate_document(const json_t *order, const json_t *parties,
 		json_object_set(doc, "due_at", json_object_get(order, "due_at"));
 		json_object_set_new(doc, "confirmed_at", json_string(issued_at));
 		json_object_set_new(doc, "on_time", json_boolean(on_time));
-		if (!on_time && parsed)
-			json_object_set_new(doc, "days_late",
-			                    json_integer((conf_at - due + 86399) / 86400));
+		if (!on_time && parsed) {
+			/* Brussels calendar days from the due date, a late day counting as one. */
+			int late = clock_days_between(clock_brussels_date(due),
+			                              clock_brussels_date(conf_at));
+			json_object_set_new(doc, "days_late", json_integer(late > 0 ? late : 1));
+		}
 	}
 	return doc;
 }

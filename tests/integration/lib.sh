@@ -219,10 +219,12 @@ _t_ready() {
 
 # t_start: starts `deliberd serve` in the background (stdout $T_DIR/serve.out, stderr
 # $T_LOG) and waits for its ready line; sets T_PORT and T_URL.
+T_SERVE_ENV=()
 t_start() {
   : >"$T_DIR/serve.out"
   : >"$T_LOG"
-  "$DELIBERD" serve --config "$T_CONF" >"$T_DIR/serve.out" 2>"$T_LOG" &
+  # T_SERVE_ENV: NAME=VALUE settings for the daemon's environment (e.g. libfaketime).
+  env "${T_SERVE_ENV[@]}" "$DELIBERD" serve --config "$T_CONF" >"$T_DIR/serve.out" 2>"$T_LOG" &
   T_PID=$!
   t_wait_until 30 _t_ready || t_fail "no ready line within 30 s"
   kill -0 "$T_PID" 2>/dev/null || {
