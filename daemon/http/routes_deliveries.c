@@ -122,7 +122,7 @@ static void routes_deliveries_import(struct http_ctx *ctx, struct err *e)
 
 const struct route routes_deliveries[] = {
     {"POST", "/v1/deliveries/import", ROLE_GOVERNANCE, routes_deliveries_import,
-     "deliveries_import"},
+     "deliveries_import", NULL},
     {"POST", "/v1/deliveries/{id}/shipped", ROLE_DELIVERY, routes_deliveries_ship,
      "deliveries_shipped", NULL},
     {"GET", "/v1/deliveries", ROLE_ANY, routes_deliveries_list, "deliveries_list",

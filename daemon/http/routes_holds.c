@@ -35,9 +35,10 @@ static void routes_holds_release(struct http_ctx *ctx, struct err *e)
 }
 
 const struct route routes_holds[] = {
-    {"POST", "/v1/holds", ROLE_GOVERNANCE, routes_holds_place, "holds_place"},
+    {"POST", "/v1/holds", ROLE_GOVERNANCE, routes_holds_place, "holds_place", NULL},
     {"GET", "/v1/holds", ROLE_GOVERNANCE | ROLE_AUDITOR | ROLE_RECIPIENT, routes_holds_list,
-     "holds_list"},
-    {"POST", "/v1/holds/{id}/release", ROLE_GOVERNANCE, routes_holds_release, "holds_release"},
-    {NULL, NULL, 0, NULL, NULL},
+     "holds_list", NULL},
+    {"POST", "/v1/holds/{id}/release", ROLE_GOVERNANCE, routes_holds_release, "holds_release",
+     NULL},
+    ROUTE_END,
 };
