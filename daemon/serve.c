@@ -105,9 +105,9 @@ static int cli_serve(int argc, char **argv)
 	}
 
 	/*
-	 * The retention scheduler: its timers run on the main thread's event loop (which
-	 * also handles the signals); server_on_reload(s, fn, arg) tells it about SIGHUP
-	 * reloads.
+	 * The retention scheduler and the outbox run on a thread of their own (its own
+	 * event loop and database connection), so a slow database never delays the
+	 * main loop's signals; server_on_reload(s, fn, arg) hands it SIGHUP reloads.
 	 */
 	struct retention_service *retention = retention_setup(server_base(s), c);
 	if (retention != NULL)

@@ -14,19 +14,27 @@
 
 #define LOG_LINE_MAX 4096
 
-static atomic_int log_level_cur = LOG_LEVEL_INFO;
-static atomic_bool log_json = false;
+/*
+ * The settings are the one process-wide state outside main.c's wiring, on purpose:
+ * every layer logs, and passing a logger down through every function for two
+ * settings would burden hundreds of calls.  Only log_setup writes them, and only the
+ * wiring calls it (serve at start and on each SIGHUP reload, a CLI subcommand once
+ * at start); every thread reads them.  One atomic word holds the level and the
+ * format, so a reload changes both at once and no reader sees half of it.
+ */
+#define LOG_JSON_BIT 0x100u
+static atomic_uint log_settings = LOG_LEVEL_INFO;
+/* The id of the request this thread serves: thread-local because a worker serves one
+ * request at a time and each of its lines, from any layer, must carry the id without
+ * it being passed down through them. */
 static _Thread_local char log_rid[65];
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
 void log_setup(enum log_level level, enum log_format format)
 {
-	atomic_store(&log_level_cur, (int)level);
-	if (format == LOG_FORMAT_AUTO)
-		atomic_store(&log_json, !isatty(STDERR_FILENO));
-	else
-		atomic_store(&log_json, format == LOG_FORMAT_JSON);
+	bool json = format == LOG_FORMAT_AUTO ? !isatty(STDERR_FILENO) : format == LOG_FORMAT_JSON;
+	atomic_store(&log_settings, (unsigned)level | (json ? LOG_JSON_BIT : 0u));
 }
 
 void log_set_request_id(const char *id)
@@ -36,7 +44,7 @@ void log_set_request_id(const char *id)
 
 bool log_enabled(enum log_level level)
 {
-	return (int)level >= atomic_load(&log_level_cur);
+	return (unsigned)level >= (atomic_load(&log_settings) & ~LOG_JSON_BIT);
 }
 
 const char *log_level_name(enum log_level level)
@@ -154,7 +162,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 
 	if (!log_enabled(level))
 		return;
-	bool json = atomic_load(&log_json);
+	bool json = (atomic_load(&log_settings) & LOG_JSON_BIT) != 0;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -176,7 +184,7 @@ void log_access(const char *method, const char *route, const char *path, int sta
 
 	if (!log_enabled(LOG_LEVEL_INFO))
 		return;
-	bool json = atomic_load(&log_json);
+	bool json = (atomic_load(&log_settings) & LOG_JSON_BIT) != 0;
 	line_start(&l, LOG_LEVEL_INFO, json);
 	if (json) {
 		line_puts(&l, ",\"msg\":\"access\",\"method\":\"");
