@@ -1,6 +1,7 @@
 /*
- * routes_audit: GET /v1/audit?after=SEQ&limit=N, the audit trail for auditors and
- * governance, oldest first, paginated by seq.  The answer carries "next": the
+ * routes_audit: GET /v1/audit?action=&subject=&actor=&from=&to=&after=SEQ&limit=N,
+ * the audit trail for auditors and governance, oldest first, filtered (see
+ * audit_search), paginated by seq.  The answer carries "next": the
  * cursor to pass as after= for the next page, or null on the last page.
  */
 #include <inttypes.h>
@@ -24,7 +25,16 @@ static void audit_get(struct http_ctx *ctx, struct err *e)
 	    !http_query_int(ctx, "limit", 1, AUDIT_PAGE_MAX, AUDIT_PAGE_DEFAULT, &limit, e))
 		return;
 	/* One more than asked says whether another page exists. */
-	json_t *events = audit_list(ctx->db, after, (int)limit + 1, e);
+	struct audit_filter f = {
+	    .after = after,
+	    .limit = (int)limit + 1,
+	    .action = http_query(ctx, "action"),
+	    .subject = http_query(ctx, "subject"),
+	    .actor = http_query(ctx, "actor"),
+	    .from = http_query(ctx, "from"),
+	    .to = http_query(ctx, "to"),
+	};
+	json_t *events = audit_search(ctx->db, &f, e);
 	if (events == NULL)
 		return;
 	json_t *next = json_null();
@@ -39,6 +49,7 @@ static void audit_get(struct http_ctx *ctx, struct err *e)
 }
 
 const struct route routes_audit[] = {
-    {"GET", "/v1/audit", ROLE_AUDITOR | ROLE_GOVERNANCE, audit_get, "audit", "after,limit"},
+    {"GET", "/v1/audit", ROLE_AUDITOR | ROLE_GOVERNANCE, audit_get, "audit",
+     "action,subject,actor,from,to,after,limit"},
     ROUTE_END,
 };

@@ -95,14 +95,41 @@ static bool query_date(struct http_ctx *ctx, int32_t *date, struct err *e)
 	return true;
 }
 
+/* ?after=REF&limit=N over the list ordered by reference: "next" is the after= of the
+ * next page, null on the last.  (Deliberations are few: the page is cut here.) */
 static void deliberations_list(struct http_ctx *ctx, struct err *e)
 {
+	int64_t limit;
+	if (!http_query_int(ctx, "limit", 1, 1000, 100, &limit, e))
+		return;
+	const char *after = http_query(ctx, "after");
+	char after_ref[32] = "";
+	if (after != NULL && !registry_reference_parse(after, after_ref, e))
+		return;
 	const char *recipient =
 	    ctx->who != NULL && ctx->who->role == ROLE_RECIPIENT ? ctx->who->recipient : NULL;
-	json_t *list = registry_list(ctx->db, recipient, e);
-	if (list == NULL)
+	json_t *all = registry_list(ctx->db, recipient, e);
+	if (all == NULL)
 		return;
-	ctx->body = json_pack("{s:o}", "deliberations", list);
+	json_t *list = json_array();
+	json_t *next = json_null();
+	size_t i;
+	json_t *d;
+	json_array_foreach(all, i, d)
+	{
+		const char *ref = json_string_value(json_object_get(d, "reference"));
+		if (after_ref[0] != '\0' && ref != NULL && strcmp(ref, after_ref) <= 0)
+			continue;
+		if (json_array_size(list) == (size_t)limit) {
+			json_decref(next);
+			next = json_incref(
+			    json_object_get(json_array_get(list, (size_t)limit - 1), "reference"));
+			break;
+		}
+		json_array_append(list, d);
+	}
+	json_decref(all);
+	ctx->body = json_pack("{s:o,s:o}", "deliberations", list, "next", next);
 }
 
 static void deliberations_get(struct http_ctx *ctx, struct err *e)
@@ -193,7 +220,7 @@ static void deliberations_amend(struct http_ctx *ctx, struct err *e)
 }
 
 const struct route routes_deliberations[] = {
-    {"GET", "/v1/deliberations", ROLE_ANY, deliberations_list, "deliberations_list", NULL},
+    {"GET", "/v1/deliberations", ROLE_ANY, deliberations_list, "deliberations_list", "after,limit"},
     {"POST", "/v1/deliberations", ROLE_GOVERNANCE, deliberations_create, "deliberations_create",
      NULL},
     {"GET", "/v1/deliberations/{ref}", ROLE_ANY, deliberations_get, "deliberations_get", NULL},

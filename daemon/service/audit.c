@@ -6,6 +6,8 @@
  */
 #include "audit.h"
 
+#include <ctype.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,13 +140,60 @@ static json_t *row_to_json(const PGresult *r, int i)
 	                 PQgetvalue(r, i, STORE_AUDIT_COL_HASH));
 }
 
-json_t *audit_list(PGconn *conn, int64_t after, int limit, struct err *e)
+/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)", digits where due. */
+static bool instant_form(const char *s)
 {
-	if (after < 0 || limit < 1) {
+	static const char date[] = "dddd-dd-dd", time[] = "Tdd:dd:dd";
+	size_t n = strlen(s), i;
+	for (i = 0; i < 10; i++)
+		if (i >= n || (date[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != date[i]))
+			return false;
+	if (n == 10)
+		return true;
+	for (i = 0; i < 9; i++)
+		if (10 + i >= n ||
+		    (time[i] == 'd' ? !isdigit((unsigned char)s[10 + i]) : s[10 + i] != time[i]))
+			return false;
+	const char *p = s + 19;
+	if (*p == '.') {
+		size_t d = strspn(p + 1, "0123456789");
+		if (d == 0 || d > 6)
+			return false;
+		p += 1 + d;
+	}
+	if (strcmp(p, "Z") == 0)
+		return true;
+	return (p[0] == '+' || p[0] == '-') && strlen(p) == 6 && isdigit((unsigned char)p[1]) &&
+	       isdigit((unsigned char)p[2]) && p[3] == ':' && isdigit((unsigned char)p[4]) &&
+	       isdigit((unsigned char)p[5]);
+}
+
+json_t *audit_search(PGconn *conn, const struct audit_filter *f, struct err *e)
+{
+	if (f->after < 0 || f->limit < 1) {
 		err_set(e, ERR_INVALID, "after must be >= 0 and limit >= 1");
 		return NULL;
 	}
-	PGresult *r = store_audit_page(conn, after, limit, e);
+	if (f->from != NULL && !instant_form(f->from)) {
+		err_set_field(e, ERR_INVALID, "from",
+		              "from must be a date YYYY-MM-DD or an RFC 3339 instant");
+		return NULL;
+	}
+	if (f->to != NULL && !instant_form(f->to)) {
+		err_set_field(e, ERR_INVALID, "to",
+		              "to must be a date YYYY-MM-DD or an RFC 3339 instant");
+		return NULL;
+	}
+	struct store_audit_filter sf = {
+	    .after = f->after,
+	    .limit = f->limit,
+	    .action = f->action,
+	    .object = f->subject,
+	    .actor = f->actor,
+	    .from = f->from,
+	    .to = f->to,
+	};
+	PGresult *r = store_audit_search(conn, &sf, e);
 	if (r == NULL)
 		return NULL;
 	json_t *out = json_array();
@@ -159,6 +208,12 @@ json_t *audit_list(PGconn *conn, int64_t after, int limit, struct err *e)
 	if (out == NULL)
 		err_set(e, ERR_INTERNAL, "out of memory listing audit events");
 	return out;
+}
+
+json_t *audit_list(PGconn *conn, int64_t after, int limit, struct err *e)
+{
+	struct audit_filter f = {.after = after, .limit = limit};
+	return audit_search(conn, &f, e);
 }
 
 /* Checks one row against the link before it; false with *bad_seq and a reason. */

@@ -34,6 +34,22 @@ bool audit_verify(PGconn *conn, int64_t *checked, int64_t *bad_seq, struct err *
  * {seq, at, actor, action, object, details, prev_hash, hash}. */
 json_t *audit_list(PGconn *conn, int64_t after, int limit, struct err *e);
 
+/* audit_list with filters (NULL: none).  action and subject (the event's object)
+ * match exactly, or by prefix with a trailing '*' ("deliberation.*"); actor exactly
+ * ("credential:3"); from and to are dates YYYY-MM-DD (Europe/Brussels, whole days,
+ * both inclusive) or RFC 3339 instants (inclusive).  A malformed from or to:
+ * ERR_INVALID naming it. */
+struct audit_filter {
+	int64_t after;
+	int limit;
+	const char *action;
+	const char *subject;
+	const char *actor;
+	const char *from;
+	const char *to;
+};
+json_t *audit_search(PGconn *conn, const struct audit_filter *f, struct err *e);
+
 /* The hash of the genesis link: 64 zeros. */
 #define AUDIT_GENESIS_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 

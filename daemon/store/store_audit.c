@@ -81,3 +81,28 @@ PGresult *store_audit_page(PGconn *conn, int64_t after, int limit, struct err *e
 	               "WHERE seq > $1::bigint ORDER BY seq LIMIT $2::integer",
 	               2, p);
 }
+
+PGresult *store_audit_search(PGconn *conn, const struct store_audit_filter *f, struct err *e)
+{
+	char a[24], l[16];
+	snprintf(a, sizeof(a), "%" PRId64, f->after);
+	snprintf(l, sizeof(l), "%d", f->limit);
+	const char *p[] = {a, l, f->action, f->object, f->actor, f->from, f->to};
+	return db_exec(
+	    conn, e,
+	    "SELECT seq, to_char(at AT TIME ZONE 'UTC', " AT_FORMAT "), actor, action, "
+	    "object, details::text, prev_hash, hash FROM audit_events "
+	    "WHERE seq > $1::bigint "
+	    "AND ($3::text IS NULL OR action = $3 OR (right($3, 1) = '*' AND "
+	    "starts_with(action, left($3, -1)))) "
+	    "AND ($4::text IS NULL OR object = $4 OR (right($4, 1) = '*' AND "
+	    "starts_with(object, left($4, -1)))) "
+	    "AND ($5::text IS NULL OR actor = $5) "
+	    "AND ($6::text IS NULL OR at >= CASE WHEN length($6) = 10 THEN "
+	    "$6::date::timestamp AT TIME ZONE 'Europe/Brussels' ELSE $6::timestamptz END) "
+	    "AND ($7::text IS NULL OR CASE WHEN length($7) = 10 THEN "
+	    "at < ($7::date + 1)::timestamp AT TIME ZONE 'Europe/Brussels' "
+	    "ELSE at <= $7::timestamptz END) "
+	    "ORDER BY seq LIMIT $2::integer",
+	    7, p);
+}

@@ -33,6 +33,22 @@ bool store_audit_insert(PGconn *conn, int64_t seq, const char *at, const char *a
 PGresult *store_audit_page(PGconn *conn, int64_t after, int limit, struct err *e)
     __attribute__((warn_unused_result));
 
+/* A filtered page: NULL members do not filter.  action and object match exactly,
+ * or by prefix when they end in '*'; from and to are a Europe/Brussels date
+ * ("YYYY-MM-DD": from its first instant, to its last) or an RFC 3339 instant
+ * (from inclusive, to inclusive).  The caller has checked their form. */
+struct store_audit_filter {
+	int64_t after;
+	int limit;
+	const char *action;
+	const char *object;
+	const char *actor;
+	const char *from;
+	const char *to;
+};
+PGresult *store_audit_search(PGconn *conn, const struct store_audit_filter *f, struct err *e)
+    __attribute__((warn_unused_result));
+
 enum {
 	STORE_AUDIT_COL_SEQ,
 	STORE_AUDIT_COL_AT,

@@ -68,5 +68,44 @@ for q in 'after=-1' 'after=x' 'after=' 'after=99999999999999999999' 'limit=0' 'l
   grep -q "$field" <<<"$HTTP_BODY" || t_fail "400 for $q does not name $field: $HTTP_BODY"
 done
 
+# filters: action, subject, actor, from, to, with paging
+t_run credential revoke --name extra2 || t_fail "revoke: $(cat "$T_DIR/run.err")"
+t_http GET '/v1/audit?action=credential.revoke' "$auditor"
+t_expect_status 200
+t_expect_json '[.events[].action] | unique | join(",")' credential.revoke
+t_expect_json '.events | length' 1
+t_http GET '/v1/audit?action=credential.*' "$auditor"
+t_expect_json '.events | length' 8
+t_http GET '/v1/audit?action=nothing.like.this' "$auditor"
+t_expect_json '.events | length' 0
+t_http GET '/v1/audit?subject=credential:3' "$auditor"
+t_expect_json '[.events[].object] | unique | join(",")' credential:3
+t_expect_json '.events | length' 1
+t_http GET '/v1/audit?subject=credential:*&action=credential.add&limit=2' "$auditor"
+t_expect_json '[.events[].seq] | join(",")' 1,2
+t_expect_json '.next' 2
+t_http GET '/v1/audit?subject=credential:*&action=credential.add&limit=2&after=6' "$auditor"
+t_expect_json '[.events[].seq] | join(",")' 7
+t_expect_json '.next' null
+actor=$(jq -r '.events[0].actor' <<<"$HTTP_BODY")
+t_http GET "/v1/audit?actor=$actor" "$auditor"
+t_expect_json "[.events[].actor] | unique | join(\",\")" "$actor"
+t_http GET '/v1/audit?actor=credential:999' "$auditor"
+t_expect_json '.events | length' 0
+today=$(TZ=Europe/Brussels date +%F)
+t_http GET "/v1/audit?from=$today&to=$today" "$auditor"
+t_expect_json '.events | length' 8
+t_http GET '/v1/audit?to=2001-01-01' "$auditor"
+t_expect_json '.events | length' 0
+t_http GET '/v1/audit?from=2999-01-01T00:00:00Z' "$auditor"
+t_expect_json '.events | length' 0
+t_http GET '/v1/audit?from=2001-01-01T00:00:00%2B01:00' "$auditor"
+t_expect_json '.events | length' 8
+for q in from=yesterday to=2025-13 from=2025-01-01T25 unknown=1; do
+  t_http GET "/v1/audit?$q" "$auditor"
+  t_expect_error 400 invalid_parameter
+  t_expect_json .error.field "${q%%=*}"
+done
+
 t_stop
 t_done
