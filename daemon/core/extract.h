@@ -113,4 +113,23 @@ extract_run_buffer(const struct terms_deliberation *d, const struct extract_para
                    void (*progress)(void *arg, uint64_t done, uint64_t total), void *arg,
                    struct extract_report *r, struct err *e) __attribute__((warn_unused_result));
 
+/* Where extract_run_reader reads an extract of len bytes. */
+struct extract_reader {
+	uint64_t len;
+	/* The n bytes at off (n <= 4 MiB): a pointer into the source itself, or copied
+	 * into scratch (n bytes, when copies is set); NULL with e set when they cannot be
+	 * read.  Called from several threads at once. */
+	const char *(*at)(void *arg, uint64_t off, size_t n, char *scratch, struct err *e);
+	void *arg;
+	bool copies;
+};
+
+/* extract_run_buffer over a reader (a staged file, a body in pieces): the same
+ * report.  NULL with e set when a read fails or as extract_new. */
+struct extract_validator *extract_run_reader(const struct terms_deliberation *d,
+                                             const struct extract_params *p,
+                                             const struct extract_reader *rd, int nthreads,
+                                             struct extract_report *r, struct err *e)
+    __attribute__((warn_unused_result));
+
 #endif

@@ -11,6 +11,10 @@
  * error examples and merges person sets, so the result is the single-stream report
  * exactly; when the sample cap is crossed inside a later segment, that segment is
  * re-read too, to find the exact row.
+ *
+ * The extract is read through an extract_reader: a buffer in memory (the CLI's
+ * mapping) is handed out in place; a staged file is read with pread into a buffer
+ * per thread, so that the daemon never maps a file someone else could truncate.
  */
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -27,14 +31,14 @@
 #define SLICE (4u << 20)   /* bytes fed per call, between progress updates */
 #define PAR_MIN (8u << 20) /* below this, one stream */
 #define MAX_SEGMENTS 16
+#define WINDOW (CSV_MAX_RECORD + 4) /* what the header and a split guess look at */
 
 struct runner;
 
 struct segment {
 	struct runner *run;
 	struct extract_validator *v;
-	const char *buf;
-	size_t len;
+	uint64_t off, len;
 	bool final;
 	bool started;
 	pthread_t thread;
@@ -45,18 +49,48 @@ struct runner {
 	pthread_cond_t cond;
 	int running;
 	atomic_uint_fast64_t done; /* bytes validated, for progress */
-	const char *buf;
-	size_t len;
+	const struct extract_reader *rd;
+	atomic_bool failed; /* a read failed: everyone stops */
+	struct err err;     /* the first read error, under lock */
 	char hex[65];
 	bool hashed;
 };
 
-static void feed_slices(struct runner *run, struct extract_validator *v, const char *buf,
-                        size_t len)
+/* The n bytes at off (n <= SLICE), in place or in scratch; NULL once any read failed. */
+static const char *runner_at(struct runner *run, uint64_t off, size_t n, char *scratch)
 {
-	for (size_t pos = 0; pos < len; pos += SLICE) {
-		size_t n = len - pos < SLICE ? len - pos : SLICE;
-		extract_priv_consume(v, buf + pos, n);
+	if (atomic_load(&run->failed))
+		return NULL;
+	struct err e = {0};
+	const char *p = run->rd->at(run->rd->arg, off, n, scratch, &e);
+	if (p == NULL) {
+		pthread_mutex_lock(&run->lock);
+		if (!atomic_load(&run->failed)) {
+			if (e.kind == ERR_NONE)
+				err_set(&e, ERR_INTERNAL, "cannot read the extract");
+			run->err = e;
+			atomic_store(&run->failed, true);
+		}
+		pthread_mutex_unlock(&run->lock);
+	}
+	return p;
+}
+
+/* A buffer for a reader that copies (one per thread), else none is needed. */
+static char *scratch_new(const struct extract_reader *rd)
+{
+	return rd->copies ? malloc(SLICE) : NULL;
+}
+
+static void feed_slices(struct runner *run, struct extract_validator *v, uint64_t off, uint64_t len,
+                        char *scratch)
+{
+	for (uint64_t pos = 0; pos < len; pos += SLICE) {
+		size_t n = len - pos < SLICE ? (size_t)(len - pos) : SLICE;
+		const char *p = runner_at(run, off + pos, n, scratch);
+		if (p == NULL)
+			return;
+		extract_priv_consume(v, p, n);
 		atomic_fetch_add(&run->done, n);
 	}
 }
@@ -72,42 +106,63 @@ static void thread_done(struct runner *run)
 static void *segment_main(void *arg)
 {
 	struct segment *s = arg;
-	feed_slices(s->run, s->v, s->buf, s->len);
-	if (s->final)
-		extract_priv_end_input(s->v);
+	char *scratch = scratch_new(s->run->rd);
+	if (s->run->rd->copies && scratch == NULL) {
+		pthread_mutex_lock(&s->run->lock);
+		err_set(&s->run->err, ERR_INTERNAL, "out of memory");
+		atomic_store(&s->run->failed, true);
+		pthread_mutex_unlock(&s->run->lock);
+	} else {
+		feed_slices(s->run, s->v, s->off, s->len, scratch);
+		if (s->final)
+			extract_priv_end_input(s->v);
+	}
+	free(scratch);
 	thread_done(s->run);
 	return NULL;
 }
 
-static void hash_buffer(struct runner *run)
+static void hash_all(struct runner *run)
 {
 	unsigned char md[32];
 	unsigned int mdlen = 0;
+	uint64_t len = run->rd->len;
+	char *scratch = scratch_new(run->rd);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	if (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
-	    EVP_DigestUpdate(ctx, run->buf, run->len) && EVP_DigestFinal_ex(ctx, md, &mdlen)) {
+	bool ok = ctx != NULL && (scratch != NULL || !run->rd->copies) &&
+	          EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	for (uint64_t pos = 0; ok && pos < len; pos += SLICE) {
+		size_t n = len - pos < SLICE ? (size_t)(len - pos) : SLICE;
+		const char *p = runner_at(run, pos, n, scratch);
+		ok = p != NULL && EVP_DigestUpdate(ctx, p, n);
+	}
+	if (ok && EVP_DigestFinal_ex(ctx, md, &mdlen)) {
 		for (int i = 0; i < 32; i++)
 			snprintf(run->hex + 2 * i, 3, "%02x", md[i]);
 		run->hashed = true;
 	}
 	EVP_MD_CTX_free(ctx);
+	free(scratch);
 }
 
 static void *hash_main(void *arg)
 {
-	hash_buffer(arg);
+	hash_all(arg);
 	return NULL;
 }
 
 /* After a record boundary at b, skips blank lines (a segment must start with a
- * non-blank record); 0 if only blank lines follow. */
+ * non-blank record); 0 if only blank lines follow (in the window: whether more
+ * follow beyond it is not known, and no split is made there). */
 static size_t skip_blank(const char *buf, size_t len, size_t b)
 {
 	while (b < len) {
 		if (buf[b] == '\n')
 			b++;
-		else if (buf[b] == '\r' && (b + 1 == len || buf[b + 1] == '\n'))
-			b += 2; /* CRLF, or a last line holding only CR */
+		else if (buf[b] == '\r' && b + 1 < len && buf[b + 1] == '\n')
+			b += 2;
+		else if (buf[b] == '\r' && b + 1 == len)
+			return 0;
 		else
 			return b;
 	}
@@ -118,72 +173,92 @@ static size_t skip_blank(const char *buf, size_t len, size_t b)
  * blank lines.  It is only a guess (the LF may lie inside a quoted field): the
  * join checks that the previous segment's validator ended exactly there,
  * between two records, and otherwise re-reads the segment.  0 if none. */
-static size_t guess_split(const char *buf, size_t len, size_t target)
+static uint64_t guess_split(struct runner *run, uint64_t target, char *scratch)
 {
-	const char *lf = memchr(buf + target, '\n', len - target);
-	return lf ? skip_blank(buf, len, (size_t)(lf - buf) + 1) : 0;
+	uint64_t len = run->rd->len;
+	size_t n = len - target < WINDOW ? (size_t)(len - target) : WINDOW;
+	const char *w = runner_at(run, target, n, scratch);
+	const char *lf = w != NULL ? memchr(w, '\n', n) : NULL;
+	if (lf == NULL)
+		return 0;
+	size_t b = skip_blank(w, n, (size_t)(lf - w) + 1);
+	return b != 0 ? target + b : 0;
 }
 
 static void progress_tick(struct runner *run, void (*progress)(void *, uint64_t, uint64_t),
                           void *arg)
 {
 	if (progress)
-		progress(arg, atomic_load(&run->done), run->len);
+		progress(arg, atomic_load(&run->done), run->rd->len);
 }
 
-struct extract_validator *
-extract_run_buffer(const struct terms_deliberation *d, const struct extract_params *p,
-                   const char *buf, size_t len, int nthreads,
-                   void (*progress)(void *arg, uint64_t done, uint64_t total), void *arg,
-                   struct extract_report *r, struct err *e)
+static struct extract_validator *
+run_reader(const struct terms_deliberation *d, const struct extract_params *p,
+           const struct extract_reader *rd, int nthreads,
+           void (*progress)(void *arg, uint64_t done, uint64_t total), void *arg,
+           struct extract_report *r, struct err *e)
 {
+	uint64_t len = rd->len;
 	struct extract_validator *v = extract_new(d, p, e);
 	if (!v)
 		return NULL;
-	if (nthreads < 2 || len < PAR_MIN) {
-		for (size_t pos = 0; pos < len; pos += SLICE) {
-			size_t n = len - pos < SLICE ? len - pos : SLICE;
-			extract_feed(v, buf + pos, n);
-			if (progress)
-				progress(arg, pos + n, len);
-		}
-		extract_finish(v, r);
-		return v;
-	}
-
-	struct runner run = {.buf = buf, .len = len};
+	struct runner run = {.rd = rd};
 	pthread_mutex_init(&run.lock, NULL);
 	pthread_cond_init(&run.cond, NULL);
 	atomic_init(&run.done, 0);
+	atomic_init(&run.failed, false);
+	char *scratch = scratch_new(rd);
+	if (rd->copies && scratch == NULL) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		extract_free(v);
+		return NULL;
+	}
+
+	if (nthreads < 2 || len < PAR_MIN) {
+		/* One stream, hashing inline. */
+		for (uint64_t pos = 0; pos < len; pos += SLICE) {
+			size_t n = len - pos < SLICE ? (size_t)(len - pos) : SLICE;
+			const char *b = runner_at(&run, pos, n, scratch);
+			if (b == NULL)
+				break;
+			extract_feed(v, b, n);
+			if (progress)
+				progress(arg, pos + n, len);
+		}
+		if (atomic_load(&run.failed))
+			goto failed;
+		extract_finish(v, r);
+		goto out;
+	}
+
 	extract_priv_set_hash(v, false, NULL);
 	pthread_t hasher;
 	bool hash_thread = pthread_create(&hasher, NULL, hash_main, &run) == 0;
 
 	/* The header on this thread, then the split points. */
-	size_t probe = len < CSV_MAX_RECORD + 4 ? len : CSV_MAX_RECORD + 4;
-	size_t h = csv_first_line_end(buf, probe);
+	size_t probe = len < WINDOW ? (size_t)len : WINDOW;
+	const char *first = runner_at(&run, 0, probe, scratch);
+	size_t h = first != NULL ? csv_first_line_end(first, probe) : 0;
 	struct segment seg[MAX_SEGMENTS];
 	size_t nseg = 0;
 	char delim = ',';
 	if (h) {
-		extract_priv_consume(v, buf, h);
+		extract_priv_consume(v, first, h);
 		atomic_fetch_add(&run.done, h);
 	}
 	if (h && extract_priv_header_ok(v, &delim) && extract_priv_at_boundary(v)) {
 		size_t want = (size_t)nthreads < MAX_SEGMENTS ? (size_t)nthreads : MAX_SEGMENTS;
-		size_t start = h;
+		uint64_t start = h;
 		for (size_t k = 1; k <= want; k++) {
-			size_t end = len;
+			uint64_t end = len;
 			if (k < want) {
-				size_t target = h + (len - h) / want * k;
-				end = target > start ? guess_split(buf, len, target) : 0;
+				uint64_t target = h + (len - h) / want * k;
+				end = target > start ? guess_split(&run, target, scratch) : 0;
 				if (end == 0)
 					end = len;
 			}
-			seg[nseg++] = (struct segment){.run = &run,
-			                               .buf = buf + start,
-			                               .len = end - start,
-			                               .final = end == len};
+			seg[nseg++] = (struct segment){
+			    .run = &run, .off = start, .len = end - start, .final = end == len};
 			start = end;
 			if (end == len)
 				break;
@@ -191,7 +266,7 @@ extract_run_buffer(const struct terms_deliberation *d, const struct extract_para
 	}
 	if (nseg < 2) {
 		/* One stream (on this thread, the hasher still in parallel). */
-		feed_slices(&run, v, buf + h, len - h);
+		feed_slices(&run, v, h, len - h, scratch);
 		extract_priv_end_input(v);
 	} else {
 		seg[0].v = v;
@@ -208,16 +283,19 @@ extract_run_buffer(const struct terms_deliberation *d, const struct extract_para
 				pthread_mutex_unlock(&run.lock);
 			}
 		}
-		for (size_t pos = 0; pos < seg[0].len; pos += SLICE) {
-			size_t n = seg[0].len - pos < SLICE ? seg[0].len - pos : SLICE;
-			extract_priv_consume(v, seg[0].buf + pos, n);
+		for (uint64_t pos = 0; pos < seg[0].len; pos += SLICE) {
+			size_t n = seg[0].len - pos < SLICE ? (size_t)(seg[0].len - pos) : SLICE;
+			const char *b = runner_at(&run, seg[0].off + pos, n, scratch);
+			if (b == NULL)
+				break;
+			extract_priv_consume(v, b, n);
 			atomic_fetch_add(&run.done, n);
 			progress_tick(&run, progress, arg);
 		}
 		/* Segments whose thread could not start run here. */
 		for (size_t k = 1; k < nseg; k++) {
 			if (!seg[k].started) {
-				feed_slices(&run, seg[k].v, seg[k].buf, seg[k].len);
+				feed_slices(&run, seg[k].v, seg[k].off, seg[k].len, scratch);
 				if (seg[k].final)
 					extract_priv_end_input(seg[k].v);
 			}
@@ -244,7 +322,7 @@ extract_run_buffer(const struct terms_deliberation *d, const struct extract_para
 			          (seg[k].final || extract_priv_at_boundary(seg[k].v)) &&
 			          extract_priv_absorb(v, seg[k].v);
 			if (!ok) {
-				extract_priv_consume(v, seg[k].buf, seg[k].len);
+				feed_slices(&run, v, seg[k].off, seg[k].len, scratch);
 				if (seg[k].final)
 					extract_priv_end_input(v);
 			}
@@ -255,19 +333,53 @@ extract_run_buffer(const struct terms_deliberation *d, const struct extract_para
 	if (hash_thread)
 		pthread_join(hasher, NULL);
 	else
-		hash_buffer(&run);
+		hash_all(&run);
+	if (atomic_load(&run.failed))
+		goto failed;
 	if (!run.hashed) {
 		err_set(e, ERR_INTERNAL, "could not compute the SHA-256 of the extract");
-		extract_free(v);
-		pthread_mutex_destroy(&run.lock);
-		pthread_cond_destroy(&run.cond);
-		return NULL;
+		goto fail;
 	}
 	extract_priv_set_hash(v, false, run.hex);
 	extract_priv_add_bytes(v, len);
 	progress_tick(&run, progress, arg);
 	extract_priv_report(v, r);
+out:
+	free(scratch);
 	pthread_mutex_destroy(&run.lock);
 	pthread_cond_destroy(&run.cond);
 	return v;
+failed:
+	*e = run.err;
+fail:
+	extract_free(v);
+	v = NULL;
+	goto out;
+}
+
+/* An extract_reader over one buffer in memory: always in place. */
+static const char *buffer_at(void *arg, uint64_t off, size_t n, char *scratch, struct err *e)
+{
+	(void)n;
+	(void)scratch;
+	(void)e;
+	return (const char *)arg + off;
+}
+
+struct extract_validator *
+extract_run_buffer(const struct terms_deliberation *d, const struct extract_params *p,
+                   const char *buf, size_t len, int nthreads,
+                   void (*progress)(void *arg, uint64_t done, uint64_t total), void *arg,
+                   struct extract_report *r, struct err *e)
+{
+	struct extract_reader rd = {.len = len, .at = buffer_at, .arg = (void *)buf};
+	return run_reader(d, p, &rd, nthreads, progress, arg, r, e);
+}
+
+struct extract_validator *extract_run_reader(const struct terms_deliberation *d,
+                                             const struct extract_params *p,
+                                             const struct extract_reader *rd, int nthreads,
+                                             struct extract_report *r, struct err *e)
+{
+	return run_reader(d, p, rd, nthreads, NULL, NULL, r, e);
 }

@@ -37,6 +37,18 @@ struct request {
 	bool query_parsed;
 	json_t *body_json;
 	char *captures[ROUTE_MAX_PARAMS];
+	/* for the answer, now or later */
+	struct timespec t0;
+	char rid[REQUEST_ID_MAX + 1];
+	const char *method, *path;
+	const struct route *rt;
+	struct principal who;
+	struct route_env env;
+	/* a deferred answer */
+	bool deferred, over;
+	struct config *config; /* held while deferred */
+	http_fin_fn fin;
+	void *fin_arg;
 };
 
 static struct request *request_of(struct http_ctx *ctx)
@@ -683,54 +695,35 @@ static const struct route *route_run(struct request *r, const struct route_env *
 	return rt;
 }
 
-int route_dispatch(struct evhttp_request *req, const struct route_env *env)
+/* Sends the answer (status and body from ctx, or e), logs and counts it. */
+static void route_answer(struct request *r, const struct err *err)
 {
-	struct timespec t0, t1;
-	char rid[REQUEST_ID_MAX + 1];
-	struct request r;
-	struct principal who;
-	struct err e = {0};
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	request_id(req, rid);
-	log_set_request_id(rid);
-	memset(&r, 0, sizeof(r));
-	r.ctx.req = req;
-	r.ctx.config = env->config;
-	r.ctx.cache = env->cache;
-	r.ctx.status = 200;
-
-	const char *method = method_name(evhttp_request_get_command(req));
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
-	if (path == NULL || path[0] != '/')
-		path = "/";
-
-	const struct route *rt = route_run(&r, env, method, path, &who, &e);
-
+	struct timespec t1;
+	struct evhttp_request *req = r->ctx.req;
+	struct err e = *err;
 	struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
 	struct evbuffer *out = evbuffer_new();
 	int status;
 	if (e.kind != ERR_NONE) {
-		status = error_body(&e, r.ctx.status == 405, out);
+		status = error_body(&e, r->ctx.status == 405, out);
 		evhttp_add_header(oh, "Content-Type", "application/json");
 		if (status >= 500)
 			log_msg(status == 500 ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "%d: %s", status,
 			        e.message);
-	} else if (r.ctx.raw != NULL) {
-		status = r.ctx.status;
-		if (status == 200 && r.ctx.etag[0] != '\0' && etag_matches(req, r.ctx.etag)) {
+	} else if (r->ctx.raw != NULL) {
+		status = r->ctx.status;
+		if (status == 200 && r->ctx.etag[0] != '\0' && etag_matches(req, r->ctx.etag)) {
 			status = 304; /* no body */
 		} else {
-			evbuffer_add_buffer(out, r.ctx.raw);
+			evbuffer_add_buffer(out, r->ctx.raw);
 			evhttp_add_header(oh, "Content-Type",
-			                  r.ctx.content_type != NULL ? r.ctx.content_type
-			                                             : "application/octet-stream");
+			                  r->ctx.content_type != NULL ? r->ctx.content_type
+			                                              : "application/octet-stream");
 		}
 	} else {
-		status = r.ctx.status;
+		status = r->ctx.status;
 		if (status != 204) {
-			char *text = json_dumps(r.ctx.body != NULL ? r.ctx.body : json_object(),
+			char *text = json_dumps(r->ctx.body != NULL ? r->ctx.body : json_object(),
 			                        JSON_COMPACT);
 			if (text == NULL) {
 				struct err oom = {0};
@@ -743,40 +736,83 @@ int route_dispatch(struct evhttp_request *req, const struct route_env *env)
 			evhttp_add_header(oh, "Content-Type", "application/json");
 		}
 	}
-	evhttp_add_header(oh, "X-Request-Id", rid);
-	if (e.kind == ERR_NONE && (status == 200 || status == 304) && r.ctx.etag[0] != '\0') {
+	evhttp_add_header(oh, "X-Request-Id", r->rid);
+	if (e.kind == ERR_NONE && (status == 200 || status == 304) && r->ctx.etag[0] != '\0') {
 		/* immutable, but per credential: a client may keep it and must revalidate
 		 * (authentication and authorisation run on every request) */
-		evhttp_add_header(oh, "ETag", r.ctx.etag);
+		evhttp_add_header(oh, "ETag", r->ctx.etag);
 		evhttp_add_header(oh, "Cache-Control", "private, no-cache");
 	} else {
 		evhttp_add_header(oh, "Cache-Control", "no-store");
 	}
 	evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
-	if (env->closing)
+	if (r->env.closing)
 		evhttp_add_header(oh, "Connection", "close");
 	size_t bytes = evbuffer_get_length(out);
 	evhttp_send_reply(req, status, reason_phrase(status), out);
 	evbuffer_free(out);
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	const char *rname = rt != NULL && rt->name != NULL ? rt->name : "-";
+	double secs =
+	    (double)(t1.tv_sec - r->t0.tv_sec) + (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e9;
+	const char *rname = r->rt != NULL && r->rt->name != NULL ? r->rt->name : "-";
 	char logpath[LOG_PATH_MAX + 1];
-	snprintf(logpath, sizeof(logpath), "%s", path);
-	log_access(method, rname, logpath, status, secs * 1000.0, bytes);
+	snprintf(logpath, sizeof(logpath), "%s", r->path);
+	log_access(r->method, rname, logpath, status, secs * 1000.0, bytes);
 	metrics_observe_request(rname, status, secs);
+}
 
-	if (r.ctx.body != NULL && r.ctx.body != r.body_json)
-		json_decref(r.ctx.body);
-	json_decref(r.body_json);
-	if (r.ctx.raw != NULL)
-		evbuffer_free(r.ctx.raw);
+static void request_free(struct request *r)
+{
+	if (r->ctx.body != NULL && r->ctx.body != r->body_json)
+		json_decref(r->ctx.body);
+	json_decref(r->body_json);
+	if (r->ctx.raw != NULL)
+		evbuffer_free(r->ctx.raw);
 	for (size_t i = 0; i < ROUTE_MAX_PARAMS; i++)
-		free(r.captures[i]);
-	if (r.query_parsed)
-		evhttp_clear_headers(&r.query);
-	memset(&who, 0, sizeof(who));
+		free(r->captures[i]);
+	if (r->query_parsed)
+		evhttp_clear_headers(&r->query);
+	config_unref(r->config);
+	memset(&r->who, 0, sizeof(r->who));
+	free(r);
+}
+
+int route_dispatch(struct evhttp_request *req, const struct route_env *env)
+{
+	struct err e = {0};
+	struct request *r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		evhttp_send_error(req, 503, "Service Unavailable");
+		return 503;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	request_id(req, r->rid);
+	log_set_request_id(r->rid);
+	r->ctx.req = req;
+	r->ctx.config = env->config;
+	r->ctx.status = 200;
+	r->ctx.checks = env->checks;
+	r->ctx.cache = env->cache;
+	r->env = *env;
+
+	r->method = method_name(evhttp_request_get_command(req));
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	r->path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	if (r->path == NULL || r->path[0] != '/')
+		r->path = "/";
+
+	r->rt = route_run(r, env, r->method, r->path, &r->who, &e);
+	int status = 0;
+	if (r->deferred && e.kind == ERR_NONE) {
+		env->hold(env->conn, &r->ctx);
+	} else {
+		if (r->deferred && r->fin != NULL)
+			r->fin(r->fin_arg); /* an error after all: answered now */
+		route_answer(r, &e);
+		status = e.kind != ERR_NONE ? err_http_status(e.kind) : r->ctx.status;
+		request_free(r);
+	}
 	log_set_request_id("");
 	return status;
 }
@@ -798,4 +834,60 @@ void route_print_table(FILE *out)
 			        r->query != NULL && r->query[0] != '\0' ? r->query : "-");
 		}
 	}
+}
+
+bool http_defer(struct http_ctx *ctx, http_fin_fn fin, void *arg)
+{
+	struct request *r = request_of(ctx);
+	if (r->env.hold == NULL || r->env.alive == NULL || r->env.sending == NULL ||
+	    r->env.conn == NULL)
+		return false;
+	r->deferred = true;
+	r->fin = fin;
+	r->fin_arg = arg;
+	r->config = config_ref((struct config *)ctx->config);
+	ctx->db = NULL; /* the worker's connection is the worker's again */
+	return true;
+}
+
+void http_resume(struct http_ctx *ctx, const struct err *e)
+{
+	struct request *r = request_of(ctx);
+	struct route_env env = r->env;
+	if (r->over)
+		return;
+	r->over = true;
+	log_set_request_id(r->rid);
+	if (r->fin != NULL)
+		r->fin(r->fin_arg);
+	if (!env.alive(env.conn)) {
+		/* evhttp let go of the connection: its request is gone, route_gone follows */
+		log_set_request_id("");
+		return;
+	}
+	env.hold(env.conn, NULL);
+	env.sending(env.conn, true);
+	route_answer(r, e);
+	env.sending(env.conn, false);
+	request_free(r);
+	log_set_request_id("");
+}
+
+void route_gone(struct http_ctx *ctx)
+{
+	struct request *r = request_of(ctx);
+	if (!r->over && r->fin != NULL)
+		r->fin(r->fin_arg);
+	request_free(r);
+}
+
+struct event_base *http_base(struct http_ctx *ctx)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(ctx->req);
+	return evcon != NULL ? evhttp_connection_get_base(evcon) : NULL;
+}
+
+void http_set_header(struct http_ctx *ctx, const char *name, const char *value)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(ctx->req), name, value);
 }

@@ -23,6 +23,7 @@
 #define ROUTE_MAX_PARAMS 4
 
 struct cache; /* cache.h: the response cache of immutable resources */
+struct checkpool;
 
 /* One request as a handler sees it. */
 struct http_ctx {
@@ -41,6 +42,7 @@ struct http_ctx {
 	/* a strong ETag ("\"...\"") of a 200 answer: sent, and If-None-Match matching it
 	 * answers 304 without a body */
 	char etag[80];
+	struct checkpool *checks; /* the check pool (checks.threads) */
 };
 
 typedef void (*route_fn)(struct http_ctx *ctx, struct err *e);
@@ -109,6 +111,25 @@ struct evbuffer *http_body(struct http_ctx *ctx);
 const char *http_header(struct http_ctx *ctx, const char *name);
 
 /*
+ * Answering later, for a handler whose work runs off the event loop (a check on the
+ * pool).  The handler calls http_defer as its last step, without setting an error:
+ * the server then sends nothing when it returns.  Later, on the worker thread (woken
+ * e.g. with event_active), the handler sets ctx->status/body (or an error) and calls
+ * http_resume, which answers as the server would have.  Either way fin(arg) is called
+ * exactly once when the request is over (answered, or the client gone first): the
+ * handler frees its own state there and must not touch ctx afterwards.  false: this
+ * server cannot defer (the handler answers at once).
+ */
+typedef void (*http_fin_fn)(void *arg);
+bool http_defer(struct http_ctx *ctx, http_fin_fn fin, void *arg)
+    __attribute__((warn_unused_result));
+void http_resume(struct http_ctx *ctx, const struct err *e);
+/* The worker's event loop, for the handler's own events. */
+struct event_base *http_base(struct http_ctx *ctx);
+/* Adds a response header (after http_defer too). */
+void http_set_header(struct http_ctx *ctx, const char *name, const char *value);
+
+/*
  * For server.c only: answers one request end to end (request id, public routes, bearer
  * authentication, route match (404/405), role check, handler, the JSON error body built
  * from struct err, access log, metrics).  db is the worker's connection, (re)connected on demand.
@@ -119,8 +140,17 @@ struct route_env {
 	PGconn **db;
 	struct cache *cache; /* may be NULL */
 	bool closing;
+	struct checkpool *checks;
+	/* deferred answers (NULL hooks: none): the server's connection, told which request
+	 * it holds (NULL: none); whether evhttp still has it; brackets of a later answer */
+	void *conn;
+	void (*hold)(void *conn, struct http_ctx *ctx);
+	bool (*alive)(void *conn);
+	void (*sending)(void *conn, bool on);
 };
 int route_dispatch(struct evhttp_request *req, const struct route_env *env);
+/* The connection of a held request is being freed: the request is over unanswered. */
+void route_gone(struct http_ctx *ctx);
 
 /* Prints every route, one per line, tab-separated: method, pattern, metrics name,
  * roles (comma-separated, "public"), accepted query parameters ("-" for none).  For

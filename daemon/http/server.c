@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "checkpool.h"
 #include "db.h"
 #include "log.h"
 #include "metrics.h"
@@ -111,7 +112,8 @@ struct conn {
 	char line[SCAN_LINE_MAX + 1];
 	unsigned long long length; /* declared Content-Length */
 	unsigned long long reserved;
-	unsigned served; /* responses completed */
+	unsigned served;       /* responses completed */
+	struct http_ctx *held; /* a request whose answer comes later (http_defer) */
 	struct conn *prev, *next;
 };
 
@@ -152,6 +154,7 @@ struct server {
 		void *arg;
 	} hooks[SERVER_MAX_HOOKS];
 	int nhooks;
+	struct checkpool *checks; /* checks.threads threads, off the event loops */
 };
 
 /* The SSL ex_data slot of struct conn; set once, then read-only. */
@@ -580,6 +583,8 @@ static void conn_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, l
 	if (c == NULL)
 		return;
 	struct worker *w = c->w;
+	if (c->held != NULL)
+		route_gone(c->held); /* the client left before its deferred answer */
 	event_free(c->deadline);
 	event_free(c->fixup);
 	event_free(c->refuse_ev);
@@ -901,6 +906,22 @@ static void conn_request_done(struct evhttp_request *req, void *arg)
 	}
 }
 
+/* route.c's hooks for answers given later (http_defer). */
+static void conn_hold(void *conn, struct http_ctx *ctx)
+{
+	((struct conn *)conn)->held = ctx;
+}
+
+static bool conn_alive(void *conn)
+{
+	return conn_evcon(conn) != NULL;
+}
+
+static void conn_sending(void *conn, bool on)
+{
+	((struct conn *)conn)->in_dispatch = on;
+}
+
 /* evhttp's request callback: the request is read entirely. */
 static void worker_request(struct evhttp_request *req, void *arg)
 {
@@ -920,8 +941,17 @@ static void worker_request(struct evhttp_request *req, void *arg)
 		free(w->conninfo);
 		w->conninfo = strdup(g->config->database_conninfo);
 	}
-	struct route_env env = {
-	    .config = g->config, .db = &w->db, .cache = w->srv->cache, .closing = w->draining};
+	struct route_env env = {.config = g->config,
+	                        .db = &w->db,
+	                        .cache = w->srv->cache,
+	                        .closing = w->draining,
+	                        .checks = w->srv->checks};
+	if (c != NULL) {
+		env.conn = c;
+		env.hold = conn_hold;
+		env.alive = conn_alive;
+		env.sending = conn_sending;
+	}
 	if (c != NULL)
 		c->in_dispatch = true;
 	route_dispatch(req, &env);
@@ -1151,6 +1181,12 @@ struct server *server_new(struct config *c, struct err *e)
 		server_free(s);
 		return NULL;
 	}
+	s->checks = checkpool_new(c);
+	if (s->checks == NULL) {
+		err_set(e, ERR_INTERNAL, "cannot start the check pool");
+		server_free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -1200,6 +1236,7 @@ static void server_reload(struct server *s)
 	metrics_add_counter("deliberd_config_reloads_total", "result=\"success\"", 1,
 	                    "Configuration reloads (SIGHUP) by result.");
 	log_info("configuration reloaded from %s", path);
+	checkpool_configure(s->checks, nc);
 	for (int i = 0; i < s->nhooks; i++)
 		s->hooks[i].fn(nc, s->hooks[i].arg);
 	gen_release(cur);
@@ -1295,6 +1332,7 @@ void server_free(struct server *s)
 		worker_cleanup(w);
 	}
 	free(s->workers);
+	checkpool_free(s->checks); /* after the workers: no request waits on it any more */
 	if (s->sig_term != NULL)
 		event_free(s->sig_term);
 	if (s->sig_int != NULL)

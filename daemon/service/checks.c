@@ -299,19 +299,42 @@ static json_t *checks_error_counts(const struct extract_report *rep)
 	return o;
 }
 
-static bool checks_record(PGconn *db, const struct checks_request *rq, int32_t date,
-                          struct checks_cap *cap, struct extract_validator *v,
-                          struct extract_report *rep, int64_t *id, struct err *e)
+/* The report as answered: the validator's, with the check's ids. */
+static json_t *checks_answer(const struct extract_report *rep, const struct extract_params *params,
+                             bool dry_run, int64_t id, struct err *e)
+{
+	json_t *out = report_to_json(rep, params);
+	if (out == NULL) {
+		err_set(e, ERR_INTERNAL, "cannot render the report");
+		return NULL;
+	}
+	json_object_set_new(out, "recorded", json_boolean(!dry_run));
+	if (!dry_run) {
+		json_object_set_new(out, "check_id", json_integer(id));
+		if (rep->passed)
+			json_object_set_new(out, "delivery_id", json_integer(id));
+	}
+	return out;
+}
+
+/* Records the check, its answer (check_reports, with the Idempotency-Key) and its
+ * audit event in one transaction; returns the answer. */
+static json_t *checks_record(PGconn *db, const struct checks_request *rq, int32_t date,
+                             struct checks_cap *cap, struct extract_validator *v,
+                             struct extract_report *rep, const struct extract_params *params,
+                             const struct checks_plan *plan, int64_t *id, struct err *e)
 {
 	bool key_recorded = false;
 	char checked_at[21];
 	clock_format(rq->now, checked_at);
+	json_t *out = NULL;
 	if (!db_begin(db, e))
-		return false;
+		return NULL;
 	/* Persons are counted only for an extract within the per-extract cap: one
 	 * over it already fails sample_cap and reserves nothing. */
 	bool capped = cap->cap >= 0 && rep->error_counts[RULE_SAMPLE_CAP] == 0;
-	if (!store_checks_next_id(db, id, e) ||
+	*id = plan->id;
+	if ((*id <= 0 && !store_checks_next_id(db, id, e)) ||
 	    (capped && !checks_cap_apply(db, cap, v, rep, *id, &key_recorded, e)))
 		goto fail;
 
@@ -337,6 +360,14 @@ static bool checks_record(PGconn *db, const struct checks_request *rq, int32_t d
 	};
 	bool ok = store_checks_insert(db, &row, e);
 	free(counts_text);
+	out = ok ? checks_answer(rep, params, rq->dry_run, *id, e) : NULL;
+	char *text = out != NULL ? json_dumps(out, JSON_COMPACT) : NULL;
+	ok = text != NULL &&
+	     (rq->dry_run ||
+	      store_checks_report_insert(db, *id, rq->actor, plan->idempotency_key,
+	                                 plan->idempotency_key != NULL ? plan->fingerprint : NULL,
+	                                 text, e));
+	free(text);
 
 	char object[48], day[11];
 	snprintf(object, sizeof(object), "delivery:%" PRId64, *id);
@@ -364,15 +395,16 @@ static bool checks_record(PGconn *db, const struct checks_request *rq, int32_t d
 	if (ok && rq->dry_run) {
 		/* The whole recording, cap included, judged and then undone. */
 		db_rollback(db);
-		return true;
+		return out;
 	}
 	if (ok && db_commit(db, e))
-		return true;
+		return out;
 fail:
 	if (e->kind == ERR_NONE)
 		err_set(e, ERR_INTERNAL, "cannot record the check");
 	db_rollback(db);
-	return false;
+	json_decref(out);
+	return NULL;
 }
 
 /* ---- running ----------------------------------------------------------- */
@@ -432,8 +464,107 @@ static bool checks_destination_present(const struct terms_deliberation *d,
 	return false;
 }
 
-json_t *checks_run(PGconn *db, const struct config *c, const struct checks_request *given,
-                   checks_next_fn next, void *arg, struct err *e)
+/* ---- reading the extract ------------------------------------------------ */
+
+/* Where a check reads its extract: a chunk callback (one stream), or a source the
+ * parallel validator reads by offset (extract_run_reader). */
+struct checks_input {
+	checks_next_fn next;
+	void *arg;
+	const struct checks_source *src;
+	int threads;
+};
+
+/* extract_reader over a staged file: pread, never mmap (a file truncated while
+ * mapped would kill the daemon with SIGBUS); a file that shrank is ERR_CONFLICT. */
+static const char *checks_src_at(void *arg, uint64_t off, size_t n, char *scratch, struct err *e)
+{
+	const struct checks_source *src = arg;
+	if (src->fd >= 0) {
+		size_t got = 0;
+		while (got < n) {
+			ssize_t k = pread(src->fd, scratch + got, n - got, (off_t)(off + got));
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0) {
+				err_set(e, ERR_INTERNAL, "cannot read the staged file: %s",
+				        strerror(errno));
+				return NULL;
+			}
+			if (k == 0) {
+				err_set_field(
+				    e, ERR_CONFLICT, "staged_file",
+				    "staged file changed while being checked: it is shorter "
+				    "than when it was opened");
+				return NULL;
+			}
+			got += (size_t)k;
+		}
+		return scratch;
+	}
+	/* In memory, in pieces: the piece holding off (binary search on the offsets), in
+	 * place when the range lies in it, else gathered into scratch. */
+	size_t lo = 0, hi = src->niov;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (src->offsets[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	size_t in = (size_t)(off - src->offsets[lo]);
+	if (in + n <= src->iov[lo].iov_len)
+		return (const char *)src->iov[lo].iov_base + in;
+	size_t got = 0;
+	for (size_t i = lo; got < n && i < src->niov; i++, in = 0) {
+		size_t k = src->iov[i].iov_len - in;
+		if (k > n - got)
+			k = n - got;
+		memcpy(scratch + got, (const char *)src->iov[i].iov_base + in, k);
+		got += k;
+	}
+	if (got < n) {
+		err_set(e, ERR_INTERNAL, "cannot read the request body");
+		return NULL;
+	}
+	return scratch;
+}
+
+static struct extract_validator *checks_validate(const struct terms_deliberation *d,
+                                                 const struct extract_params *params,
+                                                 const struct checks_input *in,
+                                                 struct extract_report *rep, struct err *e)
+{
+	if (in->src != NULL) {
+		struct extract_reader rd = {
+		    .len = in->src->size,
+		    .at = checks_src_at,
+		    .arg = (void *)in->src,
+		    .copies = true, /* a file always, pieces when a range spans two */
+		};
+		return extract_run_reader(d, params, &rd, in->threads, rep, e);
+	}
+	struct extract_validator *v = extract_new(d, params, e);
+	if (v == NULL)
+		return NULL;
+	for (;;) {
+		const char *buf = NULL;
+		size_t len = 0;
+		if (!in->next(in->arg, &buf, &len, e)) {
+			extract_free(v);
+			return NULL;
+		}
+		if (len == 0)
+			break;
+		extract_feed(v, buf, len);
+	}
+	extract_finish(v, rep);
+	return v;
+}
+
+static json_t *checks_run_input(PGconn *db, const struct config *c,
+                                const struct checks_request *given, const struct checks_input *in,
+                                const struct checks_plan *plan, struct err *e)
 {
 	char ref[TERMS_REFERENCE_SIZE];
 	if (!terms_reference_parse(given->deliberation, "deliberation", ref, e) ||
@@ -487,34 +618,19 @@ json_t *checks_run(PGconn *db, const struct config *c, const struct checks_reque
 			goto done;
 		}
 	}
-	v = extract_new(d, &params, e); /* refuses an unknown group or phase first */
-	if (v == NULL || !checks_destination_present(d, rq, date, e))
+	/* An unknown group or phase is refused first, then a missing destination, both
+	 * before the extract is read. */
+	struct extract_validator *probe = extract_new(d, &params, e);
+	extract_free(probe);
+	if (probe == NULL || !checks_destination_present(d, rq, date, e))
 		goto done;
-	for (;;) {
-		const char *buf = NULL;
-		size_t len = 0;
-		if (!next(arg, &buf, &len, e))
-			goto done;
-		if (len == 0)
-			break;
-		extract_feed(v, buf, len);
-	}
-	extract_finish(v, &rep);
+	v = checks_validate(d, &params, in, &rep, e);
+	if (v == NULL)
+		goto done;
 	finished = true;
-	if (!checks_record(db, rq, date, &cap, v, &rep, &id, e))
+	out = checks_record(db, rq, date, &cap, v, &rep, &params, plan, &id, e);
+	if (out == NULL)
 		goto done;
-
-	out = report_to_json(&rep, &params);
-	if (out == NULL) {
-		err_set(e, ERR_INTERNAL, "cannot render the report");
-		goto done;
-	}
-	json_object_set_new(out, "recorded", json_boolean(!rq->dry_run));
-	if (!rq->dry_run) {
-		json_object_set_new(out, "check_id", json_integer(id));
-		if (rep.passed)
-			json_object_set_new(out, "delivery_id", json_integer(id));
-	}
 	log_info("%s %" PRId64 " of %s for %s group %s phase %d: %s (%" PRIu64 " rows, %" PRIu64
 	         " persons, %" PRIu64 " bytes)",
 	         rq->dry_run ? "dry-run check" : "check", id, ref, rq->recipient, rq->group,
@@ -570,6 +686,47 @@ static bool checks_fd_next(void *arg, const char **buf, size_t *len, struct err 
 	return checks_read_bounded(s->fd, s->buf, CHECKS_READ_BLOCK, &s->left, len, e);
 }
 
+json_t *checks_run(PGconn *db, const struct config *c, const struct checks_request *rq,
+                   checks_next_fn next, void *arg, struct err *e)
+{
+	struct checks_input in = {.next = next, .arg = arg};
+	struct checks_plan plan = {0};
+	return checks_run_input(db, c, rq, &in, &plan, e);
+}
+
+json_t *checks_run_source(PGconn *db, const struct config *c, const struct checks_request *rq,
+                          const struct checks_source *src, const struct checks_plan *plan,
+                          struct err *e)
+{
+	struct checks_input in = {.src = src, .threads = plan->threads};
+	if (src->fd >= 0)
+		(void)posix_fadvise(src->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	return checks_run_input(db, c, rq, &in, plan, e);
+}
+
+bool checks_reserve_id(PGconn *db, int64_t *id, struct err *e)
+{
+	return store_checks_next_id(db, id, e);
+}
+
+bool checks_find_key(PGconn *db, const char *actor, const char *key, bool *found, int64_t *id,
+                     char fingerprint[65], json_t **report, struct err *e)
+{
+	return store_checks_report_by_key(db, actor, key, found, id, fingerprint, report, e);
+}
+
+json_t *checks_report(PGconn *db, int64_t id, const char *only_recipient, struct err *e)
+{
+	char recipient[64];
+	json_t *j = store_checks_report_get(db, id, recipient, e);
+	if (j != NULL && only_recipient != NULL && strcmp(recipient, only_recipient) != 0) {
+		json_decref(j);
+		err_set(e, ERR_NOT_FOUND, "no such check");
+		return NULL;
+	}
+	return j;
+}
+
 json_t *checks_run_fd(PGconn *db, const struct config *c, const struct checks_request *rq, int fd,
                       struct err *e)
 {
@@ -584,7 +741,9 @@ json_t *checks_run_fd(PGconn *db, const struct config *c, const struct checks_re
 		return NULL;
 	}
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	json_t *out = checks_run(db, c, rq, checks_fd_next, &s, e);
+	struct checks_input in = {.next = checks_fd_next, .arg = &s};
+	struct checks_plan plan = {0};
+	json_t *out = checks_run_input(db, c, rq, &in, &plan, e);
 	free(s.buf);
 	return out;
 }

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "config.h"
 #include "err.h"
@@ -55,6 +56,45 @@ json_t *checks_run(PGconn *db, const struct config *c, const struct checks_reque
  * not read, and a file that shrinks fails ERR_CONFLICT. */
 json_t *checks_run_fd(PGconn *db, const struct config *c, const struct checks_request *rq, int fd,
                       struct err *e) __attribute__((warn_unused_result));
+
+/* How a check is recorded and read when it runs on the check pool. */
+struct checks_plan {
+	int64_t id;                  /* reserved with checks_reserve_id; 0: the next one */
+	const char *idempotency_key; /* recorded with the check; NULL: none */
+	const char *fingerprint;     /* with a key: the request's SHA-256, hex */
+	int threads;                 /* validator threads (extract_run_reader); < 2: one */
+};
+
+/* An extract the parallel validator can read by offset: a staged file (fd >= 0,
+ * read with pread up to size, never mapped) or a body in memory in pieces (fd -1;
+ * offsets[i] is where iov[i] starts). */
+struct checks_source {
+	int fd;
+	uint64_t size;
+	const struct iovec *iov;
+	const uint64_t *offsets;
+	size_t niov;
+};
+
+/* checks_run on the parallel validator path (the CLI's), recording the answer
+ * (GET /v1/checks/{id}) and the plan's Idempotency-Key with the check. */
+json_t *checks_run_source(PGconn *db, const struct config *c, const struct checks_request *rq,
+                          const struct checks_source *src, const struct checks_plan *plan,
+                          struct err *e) __attribute__((warn_unused_result));
+
+/* An id for a check about to run (Location of a 202 before the check ends). */
+bool checks_reserve_id(PGconn *db, int64_t *id, struct err *e) __attribute__((warn_unused_result));
+
+/* The check actor recorded under Idempotency-Key key: *found, its id, request
+ * fingerprint and answer (*report, a new reference). */
+bool checks_find_key(PGconn *db, const char *actor, const char *key, bool *found, int64_t *id,
+                     char fingerprint[65], json_t **report, struct err *e)
+    __attribute__((warn_unused_result));
+
+/* The answer of recorded check id (as POST /v1/checks gave it); only_recipient
+ * (non-NULL) hides other recipients' checks (ERR_NOT_FOUND). */
+json_t *checks_report(PGconn *db, int64_t id, const char *only_recipient, struct err *e)
+    __attribute__((warn_unused_result));
 
 /* Reads the next block of at most size bytes of fd, and of at most *left more
  * bytes (decremented); *len == 0 once *left is 0.  An end of file before that is

@@ -360,3 +360,69 @@ json_t *store_checks_import(PGconn *db, const struct store_import_row *row, stru
 	PQclear(r);
 	return j;
 }
+
+bool store_checks_report_insert(PGconn *db, int64_t id, const char *actor, const char *key,
+                                const char *fingerprint, const char *report, struct err *e)
+{
+	char ids[32];
+	snprintf(ids, sizeof(ids), "%" PRId64, id);
+	const char *p[] = {ids, actor, key, fingerprint, report};
+	return store_run(db,
+	                 "INSERT INTO check_reports (check_id, checked_by, idempotency_key, "
+	                 "request_sha256, report) VALUES ($1::bigint, $2, $3, $4, $5::json)",
+	                 5, p, e);
+}
+
+bool store_checks_report_by_key(PGconn *db, const char *actor, const char *key, bool *found,
+                                int64_t *id, char fp[65], json_t **report, struct err *e)
+{
+	const char *p[] = {actor, key};
+	*found = false;
+	*report = NULL;
+	PGresult *r = db_exec(db, e,
+	                      "SELECT check_id, request_sha256, report::text FROM check_reports "
+	                      "WHERE checked_by = $1 AND idempotency_key = $2",
+	                      2, p);
+	if (r == NULL)
+		return false;
+	bool ok = true;
+	if (PQntuples(r) == 1) {
+		json_error_t je;
+		ok = store_int64(r, 0, 0, id, e);
+		snprintf(fp, 65, "%s", PQgetvalue(r, 0, 1));
+		*report = ok ? json_loads(PQgetvalue(r, 0, 2), 0, &je) : NULL;
+		if (ok && *report == NULL) {
+			err_set(e, ERR_INTERNAL, "a stored check report is not valid JSON");
+			ok = false;
+		}
+		*found = ok;
+	}
+	PQclear(r);
+	return ok;
+}
+
+json_t *store_checks_report_get(PGconn *db, int64_t id, char recipient[64], struct err *e)
+{
+	char ids[32];
+	snprintf(ids, sizeof(ids), "%" PRId64, id);
+	const char *p[] = {ids};
+	PGresult *r =
+	    db_exec(db, e,
+	            "SELECT c.report::text, d.recipient_id FROM check_reports c "
+	            "JOIN deliveries d ON d.id = c.check_id WHERE c.check_id = $1::bigint",
+	            1, p);
+	if (r == NULL)
+		return NULL;
+	json_t *j = NULL;
+	if (PQntuples(r) != 1) {
+		err_set(e, ERR_NOT_FOUND, "no such check");
+	} else {
+		json_error_t je;
+		j = json_loads(PQgetvalue(r, 0, 0), 0, &je);
+		snprintf(recipient, 64, "%s", PQgetvalue(r, 0, 1));
+		if (j == NULL)
+			err_set(e, ERR_INTERNAL, "a stored check report is not valid JSON");
+	}
+	PQclear(r);
+	return j;
+}

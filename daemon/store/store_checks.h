@@ -111,4 +111,19 @@ struct store_import_row {
 json_t *store_checks_import(PGconn *db, const struct store_import_row *row, struct err *e)
     __attribute__((warn_unused_result));
 
+/* The report of check id as answered (migrations/0009_check_reports.sql), with the
+ * Idempotency-Key and request fingerprint it came with (both NULL or both set). */
+bool store_checks_report_insert(PGconn *db, int64_t id, const char *actor, const char *key,
+                                const char *fingerprint, const char *report, struct err *e)
+    __attribute__((warn_unused_result));
+/* The check recorded by actor under key: *found false when none; else its id, its
+ * request fingerprint (fp, 65 bytes) and its report (*report, a new reference). */
+bool store_checks_report_by_key(PGconn *db, const char *actor, const char *key, bool *found,
+                                int64_t *id, char fp[65], json_t **report, struct err *e)
+    __attribute__((warn_unused_result));
+/* The report of check id and the recipient it was for (recipient, 64 bytes); NULL
+ * with ERR_NOT_FOUND when there is none. */
+json_t *store_checks_report_get(PGconn *db, int64_t id, char recipient[64], struct err *e)
+    __attribute__((warn_unused_result));
+
 #endif

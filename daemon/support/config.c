@@ -73,6 +73,9 @@ static const struct key_spec keys[] = {
     {"checks", "person_key_file", K_PATH, F(person_key_file), 0, 0},
     {"checks", "report_max_errors", K_SIZE, F(report_max_errors), 1, 1000000},
     {"checks", "ship_within_days", K_INT, F(ship_within_days), 1, 3650},
+    {"checks", "threads", K_INT, F(check_threads), 1, 64},
+    {"checks", "queue", K_INT, F(check_queue), 0, 10000},
+    {"checks", "validator_threads", K_INT, F(validator_threads), 0, 16},
     {"retention", "interval_seconds", K_INT, F(retention_interval_seconds), 0, 604800},
     {"retention", "reminder_days", K_DAYS, F(reminder_days), 1, 3650},
     {"retention", "order_lead_days", K_INT, F(order_lead_days), 1, 3650},
@@ -140,6 +143,9 @@ struct config *config_default(void)
 	c->staging_dir = xstrdup("");
 	c->person_key_file = xstrdup("");
 	c->report_max_errors = 100;
+	c->check_threads = 2;
+	c->check_queue = 16;
+	c->validator_threads = 0;
 	c->retention_interval_seconds = 3600;
 	c->nreminder_days = sizeof(days) / sizeof(days[0]);
 	c->reminder_days = malloc(sizeof(days));

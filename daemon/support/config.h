@@ -40,6 +40,9 @@ struct config {
 	char *person_key_file;    /* HMAC key for stored pseudonym hashes */
 	size_t report_max_errors; /* default 100 */
 	int ship_within_days;     /* a passed check may be shipped this many days, default 7 */
+	int check_threads;        /* check pool threads, off the event loops; default 2 */
+	int check_queue;          /* checks waiting for a pool thread at most; default 16 */
+	int validator_threads;    /* threads one check validates on; 0 = online CPUs (max 8) */
 	/* retention */
 	int retention_interval_seconds; /* scheduler period, default 3600 */
 	int *reminder_days;             /* days before an order's due_at, default 60,30,14,7,1 */
