@@ -27,6 +27,7 @@
 #include "nn.h"
 #include "pattern.h"
 #include "personset.h"
+#include "utf8.h"
 
 void *extract_priv_calloc(size_t n, size_t size)
 {
@@ -186,49 +187,6 @@ static bool raw_number(const char *s, size_t len)
 	return true;
 }
 
-/* UTF-8 validity (no overlongs, surrogates or code points past U+10FFFF) and
- * the number of code points. */
-bool extract_priv_utf8_valid(const unsigned char *s, size_t len, uint32_t *cps)
-{
-	uint32_t n = 0;
-	size_t i = 0;
-	while (i < len) {
-		unsigned char c = s[i];
-		n++;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t k;
-		uint32_t cp;
-		if (c >= 0xC2 && c <= 0xDF) {
-			k = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			k = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			k = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (i + k >= len)
-			return false;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xC0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + j] & 0x3F);
-		}
-		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return false;
-		i += k + 1;
-	}
-	*cps = n;
-	return true;
-}
-
 /* A C0 control other than TAB, LF and CR, or DEL (text cells reject them).  A
  * word at a time: bytes below 0x20 or equal to 0x7F flag the word (exact as a
  * yes/no), then the flagged word's bytes are looked at. */
@@ -372,8 +330,7 @@ static inline void check_cell(struct extract_validator *v, struct column *c, con
 			add_error(v, RULE_MISSING_REQUIRED, line, field, c->name);
 		return;
 	}
-	if (high && has_high(s, len) &&
-	    !extract_priv_utf8_valid((const unsigned char *)s, len, &cps)) {
+	if (high && has_high(s, len) && !utf8_valid((const unsigned char *)s, len, &cps)) {
 		rule = RULE_ENCODING;
 		goto fail;
 	}
@@ -485,7 +442,7 @@ static inline void check_cell(struct extract_validator *v, struct column *c, con
 			goto type;
 		if (len > vi->max_len) {
 			if (!high || !has_high(s, len) ||
-			    !extract_priv_utf8_valid((const unsigned char *)s, len, &cps))
+			    !utf8_valid((const unsigned char *)s, len, &cps))
 				cps = len;
 			if (cps > vi->max_len)
 				goto type;
@@ -528,7 +485,7 @@ static void check_light(struct extract_validator *v, const struct csv_record *r,
 		if (f->len == 0)
 			continue;
 		if (r->high && has_high(f->ptr, f->len) &&
-		    !extract_priv_utf8_valid((const unsigned char *)f->ptr, f->len, &cps))
+		    !utf8_valid((const unsigned char *)f->ptr, f->len, &cps))
 			add_error(v, RULE_ENCODING, line + f->line, i + 1, name);
 		else if (f->len >= 11 && nn_find(f->ptr, f->len))
 			add_error(v, RULE_NATIONAL_NUMBER, line + f->line, i + 1, name);

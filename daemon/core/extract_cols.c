@@ -14,6 +14,7 @@
 #include "ident.h"
 #include "nn.h"
 #include "pattern.h"
+#include "utf8.h"
 
 /* ---- header ------------------------------------------------------------ */
 
@@ -121,7 +122,7 @@ void extract_priv_setup_columns(struct extract_validator *v, const struct csv_re
 		uint32_t cps;
 		c->kind = v->terms_known ? K_UNCHECKED : K_NONE;
 		if (r->high && has_high(f->ptr, f->len) &&
-		    !extract_priv_utf8_valid((const unsigned char *)f->ptr, f->len, &cps)) {
+		    !utf8_valid((const unsigned char *)f->ptr, f->len, &cps)) {
 			extract_priv_add_error(v, RULE_ENCODING, 1 + f->line, i + 1, "");
 			continue;
 		}
@@ -228,8 +229,8 @@ bool extract_priv_compile_vars(struct extract_validator *v, struct err *e)
 				vi->list_fast = codeset_perfect(vi->list).ph != NULL;
 				for (size_t k = 0; k < t->nvalues; k++) {
 					uint32_t cps, n = (uint32_t)strlen(t->values[k]);
-					if (!extract_priv_utf8_valid(
-					        (const unsigned char *)t->values[k], n, &cps) ||
+					if (!utf8_valid((const unsigned char *)t->values[k], n,
+					                &cps) ||
 					    nn_find(t->values[k], n))
 						vi->list_fast = false;
 				}

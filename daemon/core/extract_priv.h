@@ -136,9 +136,6 @@ static inline bool has_high(const char *s, size_t len)
 /* calloc for the validator, whose allocation failures have no error channel: out of
  * memory stops the process. */
 void *extract_priv_calloc(size_t n, size_t size);
-/* UTF-8 validity (no overlongs, surrogates or code points past U+10FFFF) and
- * the number of code points. */
-bool extract_priv_utf8_valid(const unsigned char *s, size_t len, uint32_t *cps);
 /* Counts an error and keeps it as an example while there is room. */
 void extract_priv_add_error(struct extract_validator *v, enum extract_rule rule, uint64_t line,
                             uint32_t field, const char *column);

@@ -8,45 +8,27 @@
 #include <string.h>
 
 #include "terms.h"
-
-/* Length of the valid UTF-8 sequence at s, 0 when invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		unsigned lo = s[0] == 0xe0 ? 0xa0 : 0x80, hi = s[0] == 0xed ? 0x9f : 0xbf;
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		unsigned lo = s[0] == 0xf0 ? 0x90 : 0x80, hi = s[0] == 0xf4 ? 0x8f : 0xbf;
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80
-		           ? 4
-		           : 0;
-	}
-	return 0;
-}
+#include "utf8.h"
 
 /* Checks text: valid UTF-8, bounded, control characters only where allowed. */
 static const char *check_text(const char *s, size_t min, size_t max, bool multiline)
 {
-	size_t n = strlen(s);
+	size_t n = strlen(s), ctl = 0;
+	uint32_t cps;
 
 	if (n < min)
 		return "must not be empty";
 	if (n > max)
 		return "too long";
-	for (size_t i = 0; i < n;) {
-		unsigned char ch = (unsigned char)s[i];
-		size_t l = utf8_len((const unsigned char *)s + i);
-		if (l == 0)
-			return "not valid UTF-8";
-		if ((ch < 0x20 && !(multiline && (ch == '\n' || ch == '\t'))) || ch == 0x7f)
-			return "contains a control character";
-		i += l;
-	}
+	/* The first fault wins: bad UTF-8 before the first control character, or it. */
+	while (ctl < n && !(((unsigned char)s[ctl] < 0x20 &&
+	                     !(multiline && (s[ctl] == '\n' || s[ctl] == '\t'))) ||
+	                    s[ctl] == 0x7f))
+		ctl++;
+	if (!utf8_valid((const unsigned char *)s, ctl, &cps))
+		return "not valid UTF-8";
+	if (ctl < n)
+		return "contains a control character";
 	return NULL;
 }
 
