@@ -39,6 +39,24 @@ static bool member_string(json_t *body, const char *key, bool required, size_t m
 	return true;
 }
 
+/* Refuses a body member that is not one of known, naming it. */
+static bool only_members(json_t *body, const char *const *known, size_t n, struct err *e)
+{
+	const char *key;
+	json_t *val;
+	json_object_foreach(body, key, val)
+	{
+		bool ok = false;
+		for (size_t i = 0; i < n; i++)
+			ok = ok || strcmp(key, known[i]) == 0;
+		if (!ok) {
+			err_set_field(e, ERR_INVALID, key, "unknown member '%.40s'", key);
+			return false;
+		}
+	}
+	return true;
+}
+
 static void recipients_create(struct http_ctx *ctx, struct err *e)
 {
 	json_t *body = http_body_json(ctx, e);
@@ -46,18 +64,8 @@ static void recipients_create(struct http_ctx *ctx, struct err *e)
 		return;
 	static const char *const known[] = {"id",      "name",        "organisation",
 	                                    "contact", "webhook_url", "webhook_secret"};
-	const char *key;
-	json_t *val;
-	json_object_foreach(body, key, val)
-	{
-		bool ok = false;
-		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			ok = ok || strcmp(key, known[i]) == 0;
-		if (!ok) {
-			err_set_field(e, ERR_INVALID, key, "unknown member '%.40s'", key);
-			return;
-		}
-	}
+	if (!only_members(body, known, sizeof(known) / sizeof(known[0]), e))
+		return;
 	const char *id, *name, *org, *contact, *url, *secret;
 	if (member_string(body, "id", true, 64, &id, e) &&
 	    member_string(body, "name", true, 512, &name, e) &&
@@ -88,18 +96,8 @@ static void recipients_update(struct http_ctx *ctx, struct err *e)
 	if (body == NULL)
 		return;
 	static const char *const known[] = {"contact", "webhook_url", "webhook_secret"};
-	const char *key;
-	json_t *val;
-	json_object_foreach(body, key, val)
-	{
-		bool ok = false;
-		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			ok = ok || strcmp(key, known[i]) == 0;
-		if (!ok) {
-			err_set_field(e, ERR_INVALID, key, "unknown member '%.40s'", key);
-			return;
-		}
-	}
+	if (!only_members(body, known, sizeof(known) / sizeof(known[0]), e))
+		return;
 	const char *contact, *url, *secret;
 	if (!member_string(body, "contact", false, 512, &contact, e) ||
 	    !member_string(body, "webhook_url", false, 2048, &url, e) ||
