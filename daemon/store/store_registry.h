@@ -85,7 +85,9 @@ struct store_version_id {
 };
 /* The version in force on date (YYYYMMDD): the one place that rule is written in SQL
  * (the latest in_force_from on or before date; ERR_NOT_FOUND, field "at", when none or
- * the reference is unknown). */
+ * the reference is unknown).  It must agree with terms_version_at on the loaded
+ * deliberation (e.g. count only approved versions when they do): the response cache
+ * keys by its answer and only stores an answer whose version matches it. */
 bool store_registry_version_at(PGconn *db, const char *reference, int32_t date,
                                struct store_version_id *out, struct err *e)
     __attribute__((warn_unused_result));

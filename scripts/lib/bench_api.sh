@@ -218,8 +218,8 @@ for ((i = 0; i < 100; i++)); do
   kill -0 "$nginx_pid" 2>/dev/null || break
   sleep 0.1
 done
-for p in /healthz "$terms_path"; do
-  a=$(curl -sk --max-time 10 --config "$tmp/auth.curl" "$durl$p?at=$at" | sha256sum)
+for p in /healthz "$terms_path?at=$at"; do
+  a=$(curl -sk --max-time 10 --config "$tmp/auth.curl" "$durl$p" | sha256sum)
   b=$(curl -sk --max-time 10 "$nurl$p" | sha256sum)
   [[ $a == "$b" ]] || die "nginx does not serve deliberd's bytes for $p"
 done
