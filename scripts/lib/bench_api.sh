@@ -323,8 +323,8 @@ echo
 echo "API: deliberd ($workers workers) vs nginx $(nginx -v 2>&1 | sed 's/^nginx version: //')" \
   "($(nproc) workers), wrk -t2 -c32 ${seconds}s, best of $rounds rounds, TLS on loopback," \
   "$(date -u +%Y-%m-%dT%H:%MZ), load at the end $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-28s %-10s | %9s %8s %8s %8s | %9s %8s %8s | %6s\n' request connection 'deliberd' \
-  'p50 ms' 'CPU ms' 'PG ms' 'nginx' 'p50 ms' 'CPU ms' ratio
+printf '%-28s %-10s | %9s %8s %8s %8s | %9s %8s %8s | %6s %6s\n' request connection \
+  'deliberd' 'p50 ms' 'CPU ms' 'PG ms' 'nginx' 'p50 ms' 'CPU ms' ratio 'CPU r.'
 for c in "${cases[@]}"; do
   read -r path mode <<<"$c"
   label=$path
@@ -333,10 +333,15 @@ for c in "${cases[@]}"; do
   [[ $mode == close ]] && ml="new conn"
   d="deliberd $path $mode"
   n="nginx $path $mode"
-  printf '%-28s %-10s | %9s %8s %8s %8s | %9s %8s %8s | %6s\n' "$label" "$ml" "${BEST[$d]}" \
-    "${P50[$d]}" "${CPU[$d]}" "${PGCPU[$d]:--}" "${BEST[$n]}" "${P50[$n]}" "${CPU[$n]}" \
-    "$(awk -v a="${BEST[$d]}" -v b="${BEST[$n]}" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')"
+  printf '%-28s %-10s | %9s %8s %8s %8s | %9s %8s %8s | %6s %6s\n' "$label" "$ml" \
+    "${BEST[$d]}" "${P50[$d]}" "${CPU[$d]}" "${PGCPU[$d]:--}" "${BEST[$n]}" "${P50[$n]}" \
+    "${CPU[$n]}" \
+    "$(awk -v a="${BEST[$d]}" -v b="${BEST[$n]}" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')" \
+    "$(awk -v d="${CPU[$d]}" -v p="${PGCPU[$d]:-0}" -v n="${CPU[$n]}" \
+      'BEGIN { printf "%.3f", (d + p > 0 ? n / (d + p) : 0) }')"
 done
 echo "(requests/s; ratio = deliberd / nginx; CPU = server CPU ms per request, all threads;"
 echo " PG = the PostgreSQL cluster's CPU ms per deliberd request, when the cluster is ours;"
+echo " CPU r. = nginx CPU / (deliberd + PG CPU) per request: the ratio a CPU-bound idle"
+echo " machine would approach, steadier than requests/s on a loaded one;"
 echo " targets: terms keep-alive ratio >= 0.25; /healthz keep-alive faster than new conn)"
