@@ -3,6 +3,7 @@
  * the audit trail for auditors and governance, oldest first, filtered (see
  * audit_search), paginated by seq.  The answer carries "next": the
  * cursor to pass as after= for the next page, or null on the last page.
+ * GET /v1/audit/verification says whether the hash chain is intact.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -48,8 +49,28 @@ static void audit_get(struct http_ctx *ctx, struct err *e)
 		err_set(e, ERR_INTERNAL, "out of memory");
 }
 
+/* GET /v1/audit/verification: walks the whole chain as `deliberd audit verify` does;
+ * a broken link is an answer ("intact": false, "broken_at"), not an error. */
+static void audit_verification(struct http_ctx *ctx, struct err *e)
+{
+	int64_t checked = 0, bad = 0;
+	struct err ve = {0};
+	bool ok = audit_verify(ctx->db, &checked, &bad, &ve);
+	if (!ok && bad == 0) {
+		*e = ve;
+		return;
+	}
+	ctx->body = json_pack("{s:b,s:I,s:o,s:s?}", "intact", ok, "checked", (json_int_t)checked,
+	                      "broken_at", ok ? json_null() : json_integer(bad), "message",
+	                      ok ? NULL : ve.message);
+	if (ctx->body == NULL)
+		err_set(e, ERR_INTERNAL, "out of memory");
+}
+
 const struct route routes_audit[] = {
     {"GET", "/v1/audit", ROLE_AUDITOR | ROLE_GOVERNANCE, audit_get, "audit",
      "action,subject,actor,from,to,after,limit"},
+    {"GET", "/v1/audit/verification", ROLE_AUDITOR | ROLE_GOVERNANCE, audit_verification,
+     "audit_verification", NULL},
     ROUTE_END,
 };

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The web console in a real browser (docs/console.md): headless Chromium driven by
+# puppeteer-core (tests/browser/console.test.mjs) against the real daemon and
+# PostgreSQL.  This script makes the data (21/128 imported, three checks of which two
+# shipped, a no-longer-needed order) and one credential per role, then runs the
+# browser test.  Needs Chromium and `npm ci` in tests/browser (scripts/test does
+# both); without them it is skipped (exit 77), never passed.
+# DELIBERD_SCREENSHOTS=DIR keeps the screenshots there (docs/console/ is made so).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/retention_lib.sh"
+
+browser_dir="$DELIBERD_SOURCE_DIR/tests/browser"
+chromium=${CHROMIUM:-/usr/bin/chromium}
+if [[ ! -x $chromium || ! -d $browser_dir/node_modules/puppeteer-core ]] || ! command -v node >/dev/null; then
+  echo "SKIP browser: needs $chromium, node and 'npm ci' in tests/browser (scripts/test does both)"
+  exit 77
+fi
+
+r_setup browser
+AUD=$(t_credential auditor aldo)
+t_start
+
+# a second recipient, to be refused the first one's order
+t_http POST /v1/recipients "$GOV" -H 'Content-Type: application/json' \
+  -d '{"id": "other-org", "name": "Other organisation"}'
+t_expect_status 201
+OTHER=$(t_credential recipient otto other-org)
+
+r_extract 1 "$T_DIR/a.csv"
+r_ship "$T_DIR/a.csv"
+first=$R_ID
+r_extract 5 "$T_DIR/b.csv"
+r_ship "$T_DIR/b.csv"
+printf 'person_id,reference_period,no_such_column\n1,2020Q1,x\n' >"$T_DIR/bad.csv"
+t_http POST "/v1/checks?deliberation=21-128&recipient=maastricht-sbe&group=naric&phase=1&destination=recipient_premises" \
+  "$DELIV" -H 'Content-Type: text/csv' --data-binary @"$T_DIR/bad.csv"
+t_expect_json .verdict fail
+t_http POST "/v1/deliveries/$first/no-longer-needed" "$REC"
+t_expect_status 201
+order=$(jq -r .order.id <<<"$HTTP_BODY")
+
+umask 077
+jq -n --arg g "$GOV" --arg d "$DELIV" --arg r "$REC" --arg a "$AUD" --arg o "$OTHER" --argjson order "$order" \
+  '{tokens: {governance: $g, delivery: $d, recipient: $r, auditor: $a, other_recipient: $o}, order: $order}' \
+  >"$T_DIR/setup.json"
+mkdir -p "$T_DIR/shots"
+BASE_URL=$T_URL SETUP_FILE="$T_DIR/setup.json" SHOT_DIR="$T_DIR/shots" CHROMIUM=$chromium \
+  node "$browser_dir/console.test.mjs" || t_fail "the browser test failed"
+if [[ -n ${DELIBERD_SCREENSHOTS:-} ]]; then
+  mkdir -p "$DELIBERD_SCREENSHOTS"
+  cp "$T_DIR"/shots/*.png "$DELIBERD_SCREENSHOTS/"
+fi
+
+# what the browser did is on the record, and the chain holds
+[[ $(r_sql "SELECT count(*) FROM audit_events WHERE action = 'session.start'") -ge 6 ]] || t_fail "sessions not audited"
+[[ $(r_sql "SELECT status FROM destruction_orders WHERE id = $order") == confirmed ]] || t_fail "order not confirmed"
+r_audit_verify
+t_done

@@ -1,0 +1,208 @@
+// i18n: the console's own texts in Dutch, French and English.  The language comes
+// from the browser (navigator.languages) until the user picks one with the switch
+// (kept in localStorage).  Data from the deliberations (labels, descriptions) are
+// never translated: they are shown as recorded, in Dutch.
+
+const en = {
+  language: 'Language', signin: 'Sign in', signin_title: 'Sign in to deliberd',
+  signin_help: 'Paste the token of your deliberd credential. It is exchanged for a session that ends after a few hours or when you log out; the token itself is not kept by the browser.',
+  token: 'Credential token', logout: 'Log out', signed_in_as: 'Signed in as {name} ({role})',
+  session_until: 'session until {at}', bad_token: 'This token was refused: {message}',
+  nav_overview: 'Overview', nav_deliberations: 'Deliberations', nav_deliveries: 'Deliveries',
+  nav_destructions: 'Destructions', nav_audit: 'Audit trail', nav_credentials: 'Credentials',
+  nav_outputs: 'Output checking', nav_amendments: 'Amendments',
+  overview: 'Overview of deliberations', deliberation: 'Deliberation', reference: 'Reference',
+  title: 'Title', deadline: 'Destroy at the latest on', days_left: 'Days left',
+  days_left_n: '{n} days', days_past_n: '{n} days ago', orders_open: 'Open orders',
+  orders_overdue: 'Overdue orders', orders_held: 'Held orders', attestations_pending: 'Pending attestations',
+  not_available: 'not available', loading: 'Loading…', none: 'None.', version: 'Version',
+  versions: 'Versions', decided_on: 'Decided on', in_force_from: 'In force from',
+  summary: 'Summary', terms_on_record: 'Terms on record', yes: 'yes', no: 'no',
+  current: 'in force today', timeline: 'Versions on a timeline', terms_on_date: 'Terms in force on a date',
+  date: 'Date', show: 'Show', no_version_in_force: 'No version was in force on {date}.',
+  terms_not_on_record: 'The terms of this version are not on record: a check dated in its period fails with terms_unknown.',
+  recipients: 'Recipients', groups: 'Target groups', phases: 'Phases', variables: 'Variables',
+  code: 'Code', description: 'Description', population: 'Population', caps: 'Caps',
+  cap_phase: 'phase {phase}: at most {persons} persons', destinations: 'Destinations',
+  section: 'Section', type: 'Type', label: 'Label (as recorded)', required: 'Required',
+  compare: 'Compare two versions', compare_btn: 'Compare', item: 'Item',
+  added: 'added', removed: 'removed', changed: 'changed', unchanged: 'No differences.',
+  deliveries: 'Delivery register', recipient: 'Recipient', verdict: 'Verdict', any: 'any',
+  filter: 'Filter', more: 'Load more', group: 'Group', phase: 'Phase', destination: 'Destination',
+  rows: 'Rows', persons: 'Persons', shipped: 'Shipped', checked_at: 'Checked at', id: 'Id',
+  destructions: 'Destruction orders', status: 'Status', trigger: 'Trigger', due_at: 'Due at',
+  certificate: 'Certificate', order: 'Destruction order {id}', order_deliveries: 'Deliveries covered',
+  reminders: 'Reminders', confirmation: 'Confirmation', confirm_title: 'Confirm the destruction',
+  confirm_help: 'Confirm only once every copy is destroyed: the deliveries below, their backups and anything derived from them. deliberd then issues a signed certificate.',
+  performed_by_name: 'Destroyed by (name)', performed_by_function: 'Function',
+  performed_at: 'Destroyed at (date and time, RFC 3339 with a zone)',
+  method_category: 'Method (NIST SP 800-88)', method_description: 'How', method_tool: 'Tool',
+  backups_included: 'Backups were destroyed too', backup_locations: 'Backup locations (one per line)',
+  derived_included: 'Derived copies were destroyed too', derived_locations: 'Derived copy locations (one per line)',
+  extracts_destroyed: 'Extracts destroyed (every one the order covers)', confirm_btn: 'Confirm destruction',
+  confirmed_cert: 'Destruction confirmed. Certificate {id} was issued.', open_certificate: 'Open the certificate',
+  on_hold_note: 'This order is on legal hold: do not destroy the data.',
+  cert_title: 'Destruction certificate {id}', print: 'Print',
+  verify_title: 'How to verify this certificate',
+  verify_help: 'Save the three files below, then run the command with the stock openssl tool; no deliberd is needed. "CMS Verification successful" means the document is byte for byte what deliberd signed.',
+  dl_document: 'Document (CERT.json)', dl_signature: 'Signature (CERT.p7s)', dl_signers: 'Signing certificates (SIGNER.pem)',
+  audit: 'Audit trail', chain: 'Chain verification', chain_ok: 'Intact: {n} events checked.',
+  chain_broken: 'BROKEN at event {seq}.', chain_unknown: 'Not verified.', verify_chain: 'Verify the chain',
+  action: 'Action', actor: 'Actor', object: 'Object', details: 'Details', at: 'At', from: 'From', to: 'To',
+  seq: 'Seq', events_shown: '{shown} of {loaded} loaded events shown',
+  credentials: 'Credentials', name: 'Name', role: 'Role', created_at: 'Created', revoked_at: 'Revoked',
+  expires_at: 'Expires', last_used_at: 'Last used', your_credential: 'Your credential',
+  cred_list_missing: 'This deliberd has no credentials API yet: credentials are managed with `deliberd credential`.',
+  error: 'Error', refused: 'Refused ({status}): {message}', not_found: 'Nothing here.',
+  role_governance: 'governance', role_delivery: 'delivery', role_recipient: 'recipient',
+  role_auditor: 'auditor', role_output_checker: 'output checker',
+  st_open: 'open', st_overdue: 'overdue', st_confirmed: 'confirmed', st_cancelled: 'cancelled', st_on_hold: 'on hold',
+  pass: 'pass', fail: 'fail', on_time: 'on time', late: 'late',
+  outputs: 'Output checking queue', amendments: 'Proposed amendments', approve: 'Approve', reject: 'Reject',
+  footer: 'deliberd web console — the same /v1 API as every other client',
+};
+
+const nl = {
+  language: 'Taal', signin: 'Aanmelden', signin_title: 'Aanmelden bij deliberd',
+  signin_help: 'Plak het token van uw deliberd-credential. Het wordt ingewisseld voor een sessie die na enkele uren eindigt of wanneer u afmeldt; de browser bewaart het token zelf niet.',
+  token: 'Credential-token', logout: 'Afmelden', signed_in_as: 'Aangemeld als {name} ({role})',
+  session_until: 'sessie tot {at}', bad_token: 'Dit token werd geweigerd: {message}',
+  nav_overview: 'Overzicht', nav_deliberations: 'Beraadslagingen', nav_deliveries: 'Leveringen',
+  nav_destructions: 'Vernietigingen', nav_audit: 'Audittrail', nav_credentials: 'Credentials',
+  nav_outputs: 'Outputcontrole', nav_amendments: 'Wijzigingen',
+  overview: 'Overzicht van de beraadslagingen', deliberation: 'Beraadslaging', reference: 'Referte',
+  title: 'Titel', deadline: 'Uiterlijk te vernietigen op', days_left: 'Resterende dagen',
+  days_left_n: '{n} dagen', days_past_n: '{n} dagen geleden', orders_open: 'Open opdrachten',
+  orders_overdue: 'Achterstallige opdrachten', orders_held: 'Opgeschorte opdrachten', attestations_pending: 'Openstaande attesten',
+  not_available: 'niet beschikbaar', loading: 'Laden…', none: 'Geen.', version: 'Versie',
+  versions: 'Versies', decided_on: 'Beslist op', in_force_from: 'Van kracht vanaf',
+  summary: 'Samenvatting', terms_on_record: 'Voorwaarden geregistreerd', yes: 'ja', no: 'nee',
+  current: 'vandaag van kracht', timeline: 'Versies op een tijdlijn', terms_on_date: 'Voorwaarden van kracht op een datum',
+  date: 'Datum', show: 'Tonen', no_version_in_force: 'Op {date} was geen versie van kracht.',
+  terms_not_on_record: 'De voorwaarden van deze versie zijn niet geregistreerd: een controle in die periode faalt met terms_unknown.',
+  recipients: 'Ontvangers', groups: 'Doelgroepen', phases: 'Fasen', variables: 'Variabelen',
+  code: 'Code', description: 'Omschrijving', population: 'Populatie', caps: 'Plafonds',
+  cap_phase: 'fase {phase}: hoogstens {persons} personen', destinations: 'Bestemmingen',
+  section: 'Rubriek', type: 'Type', label: 'Label (zoals geregistreerd)', required: 'Verplicht',
+  compare: 'Twee versies vergelijken', compare_btn: 'Vergelijken', item: 'Onderdeel',
+  added: 'toegevoegd', removed: 'verwijderd', changed: 'gewijzigd', unchanged: 'Geen verschillen.',
+  deliveries: 'Leveringsregister', recipient: 'Ontvanger', verdict: 'Oordeel', any: 'alle',
+  filter: 'Filteren', more: 'Meer laden', group: 'Groep', phase: 'Fase', destination: 'Bestemming',
+  rows: 'Rijen', persons: 'Personen', shipped: 'Verzonden', checked_at: 'Gecontroleerd op', id: 'Id',
+  destructions: 'Vernietigingsopdrachten', status: 'Status', trigger: 'Aanleiding', due_at: 'Uiterlijk op',
+  certificate: 'Attest', order: 'Vernietigingsopdracht {id}', order_deliveries: 'Betrokken leveringen',
+  reminders: 'Herinneringen', confirmation: 'Bevestiging', confirm_title: 'De vernietiging bevestigen',
+  confirm_help: 'Bevestig pas wanneer elke kopie vernietigd is: de leveringen hieronder, hun back-ups en alles wat ervan afgeleid is. deliberd geeft daarna een ondertekend attest af.',
+  performed_by_name: 'Vernietigd door (naam)', performed_by_function: 'Functie',
+  performed_at: 'Vernietigd op (datum en tijd, RFC 3339 met tijdzone)',
+  method_category: 'Methode (NIST SP 800-88)', method_description: 'Hoe', method_tool: 'Hulpmiddel',
+  backups_included: 'Ook de back-ups werden vernietigd', backup_locations: 'Locaties van de back-ups (één per regel)',
+  derived_included: 'Ook afgeleide kopieën werden vernietigd', derived_locations: 'Locaties van afgeleide kopieën (één per regel)',
+  extracts_destroyed: 'Vernietigde extracten (alle die de opdracht omvat)', confirm_btn: 'Vernietiging bevestigen',
+  confirmed_cert: 'Vernietiging bevestigd. Attest {id} werd afgegeven.', open_certificate: 'Het attest openen',
+  on_hold_note: 'Deze opdracht is opgeschort (juridische bewaring): vernietig de gegevens niet.',
+  cert_title: 'Vernietigingsattest {id}', print: 'Afdrukken',
+  verify_title: 'Dit attest verifiëren',
+  verify_help: 'Bewaar de drie bestanden hieronder en voer het commando uit met het gewone openssl-programma; deliberd is niet nodig. "CMS Verification successful" betekent dat het document byte voor byte is wat deliberd ondertekende.',
+  dl_document: 'Document (CERT.json)', dl_signature: 'Handtekening (CERT.p7s)', dl_signers: 'Ondertekeningscertificaten (SIGNER.pem)',
+  audit: 'Audittrail', chain: 'Verificatie van de keten', chain_ok: 'Intact: {n} gebeurtenissen gecontroleerd.',
+  chain_broken: 'GEBROKEN bij gebeurtenis {seq}.', chain_unknown: 'Niet geverifieerd.', verify_chain: 'De keten verifiëren',
+  action: 'Handeling', actor: 'Actor', object: 'Object', details: 'Details', at: 'Tijdstip', from: 'Van', to: 'Tot',
+  seq: 'Nr', events_shown: '{shown} van {loaded} geladen gebeurtenissen getoond',
+  credentials: 'Credentials', name: 'Naam', role: 'Rol', created_at: 'Aangemaakt', revoked_at: 'Ingetrokken',
+  expires_at: 'Vervalt', last_used_at: 'Laatst gebruikt', your_credential: 'Uw credential',
+  cred_list_missing: 'Deze deliberd heeft nog geen API voor credentials: ze worden beheerd met `deliberd credential`.',
+  error: 'Fout', refused: 'Geweigerd ({status}): {message}', not_found: 'Hier is niets.',
+  role_governance: 'governance', role_delivery: 'levering', role_recipient: 'ontvanger',
+  role_auditor: 'auditor', role_output_checker: 'outputcontroleur',
+  st_open: 'open', st_overdue: 'achterstallig', st_confirmed: 'bevestigd', st_cancelled: 'geannuleerd', st_on_hold: 'opgeschort',
+  pass: 'geslaagd', fail: 'gefaald', on_time: 'tijdig', late: 'laattijdig',
+  outputs: 'Wachtrij outputcontrole', amendments: 'Voorgestelde wijzigingen', approve: 'Goedkeuren', reject: 'Afwijzen',
+  footer: 'deliberd-webconsole — dezelfde /v1-API als elke andere client',
+};
+
+const fr = {
+  language: 'Langue', signin: 'Se connecter', signin_title: 'Se connecter à deliberd',
+  signin_help: 'Collez le jeton de votre accès deliberd. Il est échangé contre une session qui prend fin après quelques heures ou à la déconnexion ; le navigateur ne conserve pas le jeton.',
+  token: 'Jeton d’accès', logout: 'Se déconnecter', signed_in_as: 'Connecté : {name} ({role})',
+  session_until: 'session jusqu’à {at}', bad_token: 'Ce jeton a été refusé : {message}',
+  nav_overview: 'Vue d’ensemble', nav_deliberations: 'Délibérations', nav_deliveries: 'Livraisons',
+  nav_destructions: 'Destructions', nav_audit: 'Journal d’audit', nav_credentials: 'Accès',
+  nav_outputs: 'Contrôle des résultats', nav_amendments: 'Modifications',
+  overview: 'Vue d’ensemble des délibérations', deliberation: 'Délibération', reference: 'Référence',
+  title: 'Titre', deadline: 'À détruire au plus tard le', days_left: 'Jours restants',
+  days_left_n: '{n} jours', days_past_n: 'il y a {n} jours', orders_open: 'Ordres ouverts',
+  orders_overdue: 'Ordres en retard', orders_held: 'Ordres suspendus', attestations_pending: 'Attestations en attente',
+  not_available: 'non disponible', loading: 'Chargement…', none: 'Aucun.', version: 'Version',
+  versions: 'Versions', decided_on: 'Décidée le', in_force_from: 'En vigueur depuis',
+  summary: 'Résumé', terms_on_record: 'Conditions enregistrées', yes: 'oui', no: 'non',
+  current: 'en vigueur aujourd’hui', timeline: 'Versions sur une ligne du temps', terms_on_date: 'Conditions en vigueur à une date',
+  date: 'Date', show: 'Afficher', no_version_in_force: 'Aucune version n’était en vigueur le {date}.',
+  terms_not_on_record: 'Les conditions de cette version ne sont pas enregistrées : un contrôle daté de cette période échoue avec terms_unknown.',
+  recipients: 'Destinataires', groups: 'Groupes cibles', phases: 'Phases', variables: 'Variables',
+  code: 'Code', description: 'Description', population: 'Population', caps: 'Plafonds',
+  cap_phase: 'phase {phase} : au plus {persons} personnes', destinations: 'Destinations',
+  section: 'Section', type: 'Type', label: 'Libellé (tel qu’enregistré)', required: 'Obligatoire',
+  compare: 'Comparer deux versions', compare_btn: 'Comparer', item: 'Élément',
+  added: 'ajouté', removed: 'supprimé', changed: 'modifié', unchanged: 'Aucune différence.',
+  deliveries: 'Registre des livraisons', recipient: 'Destinataire', verdict: 'Verdict', any: 'tous',
+  filter: 'Filtrer', more: 'Charger plus', group: 'Groupe', phase: 'Phase', destination: 'Destination',
+  rows: 'Lignes', persons: 'Personnes', shipped: 'Expédiée', checked_at: 'Contrôlée le', id: 'Id',
+  destructions: 'Ordres de destruction', status: 'Statut', trigger: 'Motif', due_at: 'Échéance',
+  certificate: 'Certificat', order: 'Ordre de destruction {id}', order_deliveries: 'Livraisons couvertes',
+  reminders: 'Rappels', confirmation: 'Confirmation', confirm_title: 'Confirmer la destruction',
+  confirm_help: 'Ne confirmez qu’une fois chaque copie détruite : les livraisons ci-dessous, leurs sauvegardes et tout ce qui en est dérivé. deliberd délivre ensuite un certificat signé.',
+  performed_by_name: 'Détruit par (nom)', performed_by_function: 'Fonction',
+  performed_at: 'Détruit le (date et heure, RFC 3339 avec fuseau)',
+  method_category: 'Méthode (NIST SP 800-88)', method_description: 'Comment', method_tool: 'Outil',
+  backups_included: 'Les sauvegardes ont aussi été détruites', backup_locations: 'Emplacements des sauvegardes (un par ligne)',
+  derived_included: 'Les copies dérivées ont aussi été détruites', derived_locations: 'Emplacements des copies dérivées (un par ligne)',
+  extracts_destroyed: 'Extraits détruits (tous ceux que l’ordre couvre)', confirm_btn: 'Confirmer la destruction',
+  confirmed_cert: 'Destruction confirmée. Le certificat {id} a été délivré.', open_certificate: 'Ouvrir le certificat',
+  on_hold_note: 'Cet ordre est suspendu (conservation légale) : ne détruisez pas les données.',
+  cert_title: 'Certificat de destruction {id}', print: 'Imprimer',
+  verify_title: 'Comment vérifier ce certificat',
+  verify_help: 'Enregistrez les trois fichiers ci-dessous, puis lancez la commande avec l’outil openssl standard ; deliberd n’est pas nécessaire. « CMS Verification successful » signifie que le document est, octet pour octet, celui que deliberd a signé.',
+  dl_document: 'Document (CERT.json)', dl_signature: 'Signature (CERT.p7s)', dl_signers: 'Certificats de signature (SIGNER.pem)',
+  audit: 'Journal d’audit', chain: 'Vérification de la chaîne', chain_ok: 'Intacte : {n} événements vérifiés.',
+  chain_broken: 'ROMPUE à l’événement {seq}.', chain_unknown: 'Non vérifiée.', verify_chain: 'Vérifier la chaîne',
+  action: 'Action', actor: 'Acteur', object: 'Objet', details: 'Détails', at: 'Moment', from: 'Du', to: 'Au',
+  seq: 'N°', events_shown: '{shown} des {loaded} événements chargés affichés',
+  credentials: 'Accès', name: 'Nom', role: 'Rôle', created_at: 'Créé', revoked_at: 'Révoqué',
+  expires_at: 'Expire', last_used_at: 'Dernière utilisation', your_credential: 'Votre accès',
+  cred_list_missing: 'Ce deliberd n’a pas encore d’API pour les accès : ils se gèrent avec `deliberd credential`.',
+  error: 'Erreur', refused: 'Refusé ({status}) : {message}', not_found: 'Rien ici.',
+  role_governance: 'gouvernance', role_delivery: 'livraison', role_recipient: 'destinataire',
+  role_auditor: 'auditeur', role_output_checker: 'contrôleur des résultats',
+  st_open: 'ouvert', st_overdue: 'en retard', st_confirmed: 'confirmé', st_cancelled: 'annulé', st_on_hold: 'suspendu',
+  pass: 'réussi', fail: 'échoué', on_time: 'dans les délais', late: 'en retard',
+  outputs: 'File du contrôle des résultats', amendments: 'Modifications proposées', approve: 'Approuver', reject: 'Rejeter',
+  footer: 'console web deliberd — la même API /v1 que tout autre client',
+};
+
+export const dictionaries = { nl, fr, en };
+export const languages = ['nl', 'fr', 'en'];
+
+// The language: the user's choice, else the first browser language we speak, else English.
+export function pickLanguage() {
+  const chosen = localStorage.getItem('deliberd.lang');
+  if (languages.includes(chosen)) return chosen;
+  for (const l of navigator.languages || [navigator.language || 'en']) {
+    const base = String(l).slice(0, 2).toLowerCase();
+    if (languages.includes(base)) return base;
+  }
+  return 'en';
+}
+
+let current = 'en';
+export function setLanguage(l) {
+  current = languages.includes(l) ? l : 'en';
+  document.documentElement.lang = current;
+}
+export function language() { return current; }
+
+// t('days_left_n', {n: 3}): the text in the current language (English if missing).
+export function t(key, params = {}) {
+  const s = dictionaries[current][key] ?? en[key] ?? key;
+  return s.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));
+}
