@@ -20,8 +20,8 @@
 #include "routes.h"
 #include "ui_assets.h"
 
-static const enum role all_roles[] = {ROLE_GOVERNANCE, ROLE_DELIVERY, ROLE_RECIPIENT,
-                                      ROLE_AUDITOR, ROLE_OUTPUT_CHECKER};
+static const enum role all_roles[] = {ROLE_GOVERNANCE, ROLE_DELIVERY, ROLE_RECIPIENT, ROLE_AUDITOR,
+                                      ROLE_OUTPUT_CHECKER};
 
 static json_t *load(void)
 {
@@ -90,9 +90,10 @@ static void every_route_is_described(void **state)
 			roles_text(r->roles, want, sizeof(want));
 			json_t *op = json_object_get(json_object_get(paths, r->pattern), m);
 			if (op == NULL) {
-				printf("docs/openapi.json lacks %s %s: add paths[\"%s\"][\"%s\"] with "
-				       "\"operationId\": \"%s\", \"x-deliberd-roles\": [%s]\n",
-				       r->method, r->pattern, r->pattern, m, r->name, want);
+				printf(
+				    "docs/openapi.json lacks %s %s: add paths[\"%s\"][\"%s\"] with "
+				    "\"operationId\": \"%s\", \"x-deliberd-roles\": [%s]\n",
+				    r->method, r->pattern, r->pattern, m, r->name, want);
 				missing++;
 				continue;
 			}
@@ -101,8 +102,10 @@ static void every_route_is_described(void **state)
 				       r->method, r->pattern, want);
 				missing++;
 			}
-			if (r->roles != ROLE_PUBLIC && json_array_size(json_object_get(op, "security")) == 0) {
-				printf("docs/openapi.json: %s %s needs authentication: add \"security\"\n",
+			if (r->roles != ROLE_PUBLIC &&
+			    json_array_size(json_object_get(op, "security")) == 0) {
+				printf("docs/openapi.json: %s %s needs authentication: add "
+				       "\"security\"\n",
 				       r->method, r->pattern);
 				missing++;
 			}
@@ -140,7 +143,8 @@ static void every_operation_is_a_route(void **state)
 				continue;
 			ops++;
 			if (route_of(method, path) == NULL) {
-				printf("docs/openapi.json describes %s %s, which no route table serves: "
+				printf("docs/openapi.json describes %s %s, which no route table "
+				       "serves: "
 				       "remove it or add the route\n",
 				       method, path);
 				extra++;
