@@ -2,7 +2,8 @@
  * test_openapi: the OpenAPI description (docs/openapi.json, compiled in and served
  * at /v1/openapi.json) cannot drift from the route table.  Every route of
  * routes_tables but the console's own files (/ui...) must be an operation of the
- * description with the same roles (x-deliberd-roles), and every operation of the
+ * description with the same roles (x-deliberd-roles), operationId (the route's
+ * name) and query parameters (the route's query list), and every operation of the
  * description must be a route.  A failure names the exact route and what to add.
  */
 #include <setjmp.h>
@@ -74,6 +75,63 @@ static void roles_text(unsigned mask, char *out, size_t n)
 			                        role_name(all_roles[i]));
 }
 
+/* Is name (len bytes) one of the comma-separated list? */
+static bool listed(const char *list, const char *name, size_t n)
+{
+	for (const char *p = list; p != NULL && *p != '\0';) {
+		const char *end = strchr(p, ',');
+		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (len == n && strncmp(p, name, n) == 0)
+			return true;
+		p = end != NULL ? end + 1 : NULL;
+	}
+	return false;
+}
+
+/* The names of the query parameters an operation documents, comma-separated. */
+static void documented_query(json_t *op, char *out, size_t n)
+{
+	size_t i, len = 0;
+	json_t *p;
+	out[0] = '\0';
+	json_array_foreach(json_object_get(op, "parameters"), i, p)
+	{
+		const char *in = json_string_value(json_object_get(p, "in"));
+		const char *name = json_string_value(json_object_get(p, "name"));
+		if (in != NULL && name != NULL && strcmp(in, "query") == 0 && len < n)
+			len += (size_t)snprintf(out + len, n - len, "%s%s", len ? "," : "", name);
+	}
+}
+
+/* The query parameters the operation documents must be those the route accepts
+ * (struct route's query list, which route.c enforces); prints each difference. */
+static int query_mismatch(const struct route *r, json_t *op)
+{
+	char doc[512];
+	int bad = 0;
+	documented_query(op, doc, sizeof(doc));
+	const char *lists[2] = {doc, r->query}, *others[2] = {r->query, doc};
+	for (int k = 0; k < 2; k++) {
+		for (const char *q = lists[k]; q != NULL && *q != '\0';) {
+			const char *end = strchr(q, ',');
+			size_t len = end != NULL ? (size_t)(end - q) : strlen(q);
+			if (!listed(others[k], q, len)) {
+				printf(
+				    k == 0
+				        ? "docs/openapi.json: %s %s documents the query parameter "
+				          "%.*s, which the route refuses: remove it\n"
+				        : "docs/openapi.json: %s %s lacks the query parameter "
+				          "%.*s: "
+				          "add it to \"parameters\" (\"in\": \"query\")\n",
+				    r->method, r->pattern, (int)len, q);
+				bad++;
+			}
+			q = end != NULL ? end + 1 : NULL;
+		}
+	}
+	return bad;
+}
+
 static void every_route_is_described(void **state)
 {
 	(void)state;
@@ -102,6 +160,13 @@ static void every_route_is_described(void **state)
 				       r->method, r->pattern, want);
 				missing++;
 			}
+			const char *opid = json_string_value(json_object_get(op, "operationId"));
+			if (opid == NULL || strcmp(opid, r->name) != 0) {
+				printf("docs/openapi.json: %s %s: operationId must be \"%s\"\n",
+				       r->method, r->pattern, r->name);
+				missing++;
+			}
+			missing += query_mismatch(r, op);
 			if (r->roles != ROLE_PUBLIC &&
 			    json_array_size(json_object_get(op, "security")) == 0) {
 				printf("docs/openapi.json: %s %s needs authentication: add "
