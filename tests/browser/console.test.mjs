@@ -151,6 +151,12 @@ try {
   await visit(gov, '#/audit', 'audit', 'audit');
   await gov.page.waitForFunction(() => /Intact/.test(document.querySelector('#chain-state').textContent), { timeout: 15000 })
     .catch(() => fail(`audit: chain state is ${gov.page && 'not intact'}`));
+  await gov.page.type('#a-action', 'session.*');
+  await gov.page.click('form.filters button[type=submit]');
+  await gov.page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('#main tbody tr')];
+    return rows.length > 0 && rows.every((r) => r.children[3] && r.children[3].textContent.startsWith('session.'));
+  }, { timeout: 15000 }).catch(() => fail('audit: the action filter does not filter'));
   await visit(gov, '#/credentials', 'credentials', 'credentials');
   // language switch: French, then Dutch; the deliberation's Dutch title stays as it is
   await gov.page.select('#lang', 'fr');

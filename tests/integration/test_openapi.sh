@@ -75,6 +75,16 @@ ans POST '/v1/destructions/{id}/confirmation' "/v1/destructions/$order/confirmat
   -H 'Content-Type: application/json' --data-binary @"$T_DIR/confirm.json"
 ans POST '/v1/destructions/{id}/confirmation' "/v1/destructions/$order/confirmation" "$REC" \
   -H 'Content-Type: application/json' --data-binary @"$T_DIR/confirm.json"
+ans POST /v1/holds /v1/holds "$GOV" -H 'Content-Type: application/json' \
+  -d '{"deliberation": "21/128", "recipient": "maastricht-sbe", "reason": "court order", "reference": "AR 2026/1"}'
+hold=$(jq -r .id <<<"$HTTP_BODY")
+ans GET /v1/holds /v1/holds "$REC"
+ans POST '/v1/holds/{id}/release' "/v1/holds/$hold/release" "$GOV" -H 'Content-Type: application/json' -d '{"reason": "lifted"}'
+ans POST /v1/deliveries/import /v1/deliveries/import "$GOV" -H 'Content-Type: application/json' \
+  -d "{\"deliberation\": \"21/128\", \"recipient\": \"maastricht-sbe\", \"group\": \"naric\", \"phase\": 1, \"destination\": \"recipient_premises\", \"delivered_on\": \"2024-03-01\", \"sha256\": \"$(printf 'ab%.0s' {1..32})\", \"rows\": 10, \"persons\": 10, \"note\": \"before deliberd\"}"
+ans GET /v1/recipients /v1/recipients "$AUD"
+ans GET /v1/deliberations '/v1/deliberations?limit=1' "$AUD"
+ans GET /v1/audit '/v1/audit?action=session.*&from=2020-01-01' "$AUD"
 ans GET /v1/signing-certificates /v1/signing-certificates "$AUD"
 ans GET /v1/audit '/v1/audit?limit=5' "$AUD"
 ans GET /v1/audit /v1/audit "$REC"
