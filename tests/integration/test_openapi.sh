@@ -53,6 +53,7 @@ ans GET '/v1/deliberations/{ref}/terms' '/v1/deliberations/21-128/terms?at=2031-
 ans GET '/v1/deliberations/{ref}/odrl' /v1/deliberations/21-128/odrl "$AUD"
 ans POST /v1/checks "/v1/checks?$q" "$DELIV" -H 'Content-Type: text/csv' --data-binary @"$T_DIR/a.csv"
 id=$(jq -r .delivery_id <<<"$HTTP_BODY")
+ans GET '/v1/checks/{id}' "/v1/checks/$id" "$AUD"
 ans POST /v1/checks "/v1/checks?$q" "$DELIV" -H 'Content-Type: text/csv' --data-binary @"$T_DIR/bad.csv"
 ans POST /v1/checks "/v1/checks?$q" "$AUD" -H 'Content-Type: text/csv' --data-binary @"$T_DIR/bad.csv"
 ans POST '/v1/deliveries/{id}/shipped' "/v1/deliveries/$id/shipped" "$DELIV"
