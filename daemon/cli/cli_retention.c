@@ -109,7 +109,17 @@ static void print_text(const json_t *r)
 		printf(": %s %s, %" JSON_INTEGER_FORMAT " days %s\n", s_(v, "kind"),
 		       s_(v, "due_at"), left < 0 ? -left : left, left < 0 ? "late" : "to go");
 	}
-	if (json_array_size(json_object_get(r, "cancelled")) +
+	json_array_foreach(json_object_get(r, "attestations"), i, v) printf(
+	    "asked %s (%s) whether the data are still needed (anniversary %s, answer by "
+	    "%s)\n",
+	    s_(v, "recipient"), s_(v, "deliberation"), s_(v, "anniversary"), s_(v, "due_at"));
+	json_array_foreach(json_object_get(r, "attestations_escalated"), i, v) printf(
+	    "escalated attestation %" JSON_INTEGER_FORMAT " of %s (%s): unanswered since %s\n",
+	    json_integer_value(json_object_get(v, "id")), s_(v, "recipient"), s_(v, "deliberation"),
+	    s_(v, "due_at"));
+	if (json_array_size(json_object_get(r, "attestations")) +
+	        json_array_size(json_object_get(r, "attestations_escalated")) +
+	        json_array_size(json_object_get(r, "cancelled")) +
 	        json_array_size(json_object_get(r, "ordered")) +
 	        json_array_size(json_object_get(r, "escalated")) +
 	        json_array_size(json_object_get(r, "reminders")) ==

@@ -15,17 +15,10 @@ extern const struct route routes_checks[];
 extern const struct route routes_deliveries[];
 extern const struct route routes_ui[];
 extern const struct route routes_holds[];
+extern const struct route routes_attestations[];
 
 const struct route *const routes_tables[] = {
-    routes_health,
-    routes_destructions,
-    routes_certificates,
-    routes_deliberations,
-    routes_recipients,
-    routes_audit,
-    routes_checks,
-    routes_deliveries,
-    routes_ui,
-    routes_holds,
-    NULL,
+    routes_health,     routes_destructions, routes_certificates, routes_deliberations,
+    routes_recipients, routes_audit,        routes_checks,       routes_deliveries,
+    routes_ui,         routes_holds,        routes_attestations, NULL,
 };

@@ -22,6 +22,7 @@
 
 #include <openssl/evp.h>
 
+#include "attest.h"
 #include "audit.h"
 #include "clock.h"
 #include "hex.h"
@@ -582,8 +583,9 @@ bool retention_round(PGconn *db, const struct config *c, int64_t now, const char
 	char at[21];
 	clock_format(now, at);
 	*report = NULL;
-	json_t *r = json_pack("{s:s,s:b,s:b,s:[],s:[],s:[],s:[]}", "at", at, "dry_run", dry_run,
-	                      "skipped", 0, "cancelled", "ordered", "escalated", "reminders");
+	json_t *r = json_pack("{s:s,s:b,s:b,s:[],s:[],s:[],s:[],s:[],s:[]}", "at", at, "dry_run",
+	                      dry_run, "skipped", 0, "cancelled", "ordered", "escalated",
+	                      "reminders", "attestations", "attestations_escalated");
 	struct round_ctx rc = {db, c, at, actor, dry_run, json_array()};
 	if (r == NULL || rc.created == NULL) {
 		json_decref(r);
@@ -601,7 +603,11 @@ bool retention_round(PGconn *db, const struct config *c, int64_t now, const char
 		ok = ok && step_cancellations(&rc, json_object_get(r, "cancelled"), e) &&
 		     step_orders(&rc, json_object_get(r, "ordered"), e) &&
 		     step_escalations(&rc, json_object_get(r, "escalated"), e) &&
-		     step_reminders(&rc, json_object_get(r, "reminders"), e);
+		     step_reminders(&rc, json_object_get(r, "reminders"), e) &&
+		     attest_step_ask(db, at, actor, dry_run, json_object_get(r, "attestations"),
+		                     e) &&
+		     attest_step_escalate(db, at, actor, dry_run,
+		                          json_object_get(r, "attestations_escalated"), e);
 		if (dry_run)
 			db_rollback(db);
 		store_retention_unlock(db);

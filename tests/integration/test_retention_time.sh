@@ -6,11 +6,12 @@
 # round does, never sleeps.  Three deliveries shipped in 2026: 21/128 to maastricht-sbe,
 # 99/1 (also due 2031-01-31) to lab-one and lab-two.
 #   2030-11-02 12:00  nothing ordered; a check from 2026 no longer ships (check_expired);
-#                     a legal hold on 99/1 for lab-two
+#                     a legal hold on 99/1 for lab-two; "still needed?" asked of each
+#                     recipient (anniversary of its first shipment), one answers
 #   2030-11-03 00:00  three deadline orders, due 2031-02-01T00:00:00+01:00; lab-two's shows
 #                     on_hold and cannot be confirmed (409 on_hold); a delivery shipped
 #                     now joins maastricht-sbe's open order; destruction.ordered webhook
-#   2030-12-03 00:00  the 60-day reminders
+#   2030-12-03 00:00  the 60-day reminders; unanswered attestations escalated
 #   2031-01-31 23:59  the 1-day reminder; not overdue; maastricht-sbe confirms: on_time
 #   2031-02-01 00:00  lab-one's order overdue at once, escalated (governance webhook);
 #                     shipping is refused (retention_ended); the held order is not escalated
@@ -157,6 +158,25 @@ t_http GET /v1/holds "$LAB2"
 t_expect_json '.holds | map(.id) | join(",")' "$HOLD"
 t_http GET /v1/holds "$LAB1"
 t_expect_json '.holds | length' 0
+# the yearly "still needed?" of each recipient, asked on the anniversary of its first
+# shipment (the latest one before now); answering another recipient's changes nothing
+expect_sql "SELECT count(*) FROM attestations WHERE answered_at IS NULL" 3 "attestations asked"
+expect_sql "SELECT DISTINCT to_char(anniversary, 'MM-DD') FROM attestations" "$(TZ=Europe/Brussels date +%m-%d)" \
+  "anniversary of the first shipment"
+AM=$(r_sql "SELECT id FROM attestations WHERE recipient_id = 'maastricht-sbe'")
+t_http GET /v1/attestations "$LAB1"
+t_expect_json '.attestations | map(.recipient) | unique | join(",")' lab-one
+t_http POST "/v1/attestations/$AM" "$LAB1" -H 'Content-Type: application/json' -d '{"still_needed": false}'
+t_expect_error 404 not_found
+t_http POST "/v1/attestations/$AM" "$REC" -H 'Content-Type: application/json' -d '{"still_needed": "yes"}'
+t_expect_error 400 invalid_parameter
+expect_sql "SELECT count(*) FROM attestations WHERE answered_at IS NOT NULL" 0 "a refused answer was recorded"
+t_http POST "/v1/attestations/$AM" "$REC" -H 'Content-Type: application/json' \
+  -d '{"still_needed": true, "note": "analysis of wave 2 ongoing"}'
+t_expect_status 200
+t_expect_json '"\(.status) \(.still_needed) \(.order)"' "answered true null"
+t_wait_until 30 grep -q ' attestation.requested ok$' "$T_DIR/inbox/received" ||
+  t_fail "no attestation.requested webhook"
 
 # --- 2030-11-03 00:00 Brussels: the deadline orders -------------------------------------------------
 at 2030-11-03T00:00:05+01:00
@@ -188,6 +208,14 @@ t_wait_until 30 inbox_has destruction.ordered || t_fail "no destruction.ordered 
 at 2030-12-03T00:00:05+01:00
 expect_sql "SELECT string_agg(order_id || ':' || days, ',' ORDER BY order_id) FROM destruction_reminders WHERE kind = 'before_due'" \
   "$OA:60,$OB:60" "60-day reminders (none for the held order)"
+
+# unanswered after 30 days: escalated to governance
+expect_sql "SELECT count(*) FROM attestations WHERE escalated_at IS NOT NULL AND recipient_id = 'maastricht-sbe'" 0 \
+  "an answered attestation was escalated"
+expect_sql "SELECT count(*) FROM attestations WHERE escalated_at IS NOT NULL AND recipient_id <> 'maastricht-sbe' AND asked_at < '2030-11-03'" 2 \
+  "unanswered attestations escalated"
+t_wait_until 30 grep -q ' attestation.escalated ok$' "$T_DIR/inbox/received" ||
+  t_fail "no attestation.escalated webhook"
 
 # --- 2031-01-31 23:59: one day left; maastricht-sbe confirms on time -------------------------------
 at 2031-01-31T23:59:00+01:00
@@ -230,7 +258,8 @@ t_expect_json '.due_at | startswith("2031-03-09T23:00")' true
 t_http POST "/v1/holds/$HOLD/release" "$GOV" -H 'Content-Type: application/json' -d '{"reason": "again"}'
 t_expect_error 409 conflict
 
-for action in delivery.ship_refused hold.placed hold.released destruction.escalated destruction.reminded; do
+for action in delivery.ship_refused hold.placed hold.released destruction.escalated destruction.reminded \
+  attestation.requested attestation.answered attestation.escalated; do
   [[ $(count "SELECT count(*) FROM audit_events WHERE action = '$action'") -ge 1 ]] || t_fail "no $action audit event"
 done
 r_audit_verify
