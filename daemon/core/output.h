@@ -106,6 +106,7 @@ struct output_cell {
 	uint32_t rules;         /* bit (1u << enum output_rule) per failing rule */
 	bool suppressed;        /* masked: failing (primary) or to protect one (secondary) */
 	bool secondary;
+	bool excepted;     /* failing, published by exception of both checkers (release) */
 	bool codes_hidden; /* a code could carry an identifier: name the cell by index only */
 };
 
@@ -158,6 +159,13 @@ void output_builder_free(struct output_builder *b);
 size_t output_builder_memory(const struct output_builder *b);
 
 void output_table_free(struct output_table *t);
+
+/* A finished table with its per-cell evidence (output_evidence.c): {"by",
+ * "stat", "value", "cells": [{"cell": {var: code}, "value", "persons",
+ * "largest": [...], "negative"}]}.  NULL with e set (ERR_INVALID naming the
+ * member) otherwise.  The table is unjudged. */
+struct output_table *output_evidence_parse(const json_t *j, struct err *e)
+    __attribute__((warn_unused_result));
 
 /* ---- judging --------------------------------------------------------------- */
 

@@ -274,6 +274,8 @@ static const char *status_of(const struct output_cell *c)
 {
 	if (c->suppressed)
 		return "suppressed";
+	if (c->excepted)
+		return "excepted";
 	return c->rules ? "fail" : "safe";
 }
 
