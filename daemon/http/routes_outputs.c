@@ -111,14 +111,15 @@ static void release_signature(struct http_ctx *ctx, struct err *e)
 }
 
 const struct route routes_outputs[] = {
-    {"POST", "/v1/outputs", ROLE_RECIPIENT, outputs_create, "outputs_create"},
-    {"GET", "/v1/outputs", READERS, outputs_index, "outputs_list"},
-    {"GET", "/v1/outputs/{id}", READERS, outputs_show, "outputs_get"},
-    {"POST", "/v1/outputs/{id}/reviews", ROLE_OUTPUT_CHECKER, outputs_reviews, "outputs_reviews"},
-    {"GET", "/v1/outputs/{id}/release", READERS, release_json, "outputs_release"},
+    {"POST", "/v1/outputs", ROLE_RECIPIENT, outputs_create, "outputs_create", NULL},
+    {"GET", "/v1/outputs", READERS, outputs_index, "outputs_list", "status,recipient"},
+    {"GET", "/v1/outputs/{id}", READERS, outputs_show, "outputs_get", NULL},
+    {"POST", "/v1/outputs/{id}/reviews", ROLE_OUTPUT_CHECKER, outputs_reviews, "outputs_reviews",
+     NULL},
+    {"GET", "/v1/outputs/{id}/release", READERS, release_json, "outputs_release", NULL},
     {"GET", "/v1/outputs/{id}/release/document", READERS, release_document,
-     "outputs_release_document"},
+     "outputs_release_document", NULL},
     {"GET", "/v1/outputs/{id}/release/signature", READERS, release_signature,
-     "outputs_release_signature"},
-    {NULL, NULL, 0, NULL, NULL},
+     "outputs_release_signature", NULL},
+    ROUTE_END,
 };

@@ -26,7 +26,7 @@ static void sessions_get(struct http_ctx *ctx, struct err *e)
 
 const struct route routes_sessions[] = {
     {"POST", "/v1/sessions", ROLE_GOVERNANCE | ROLE_DELIVERY | ROLE_OUTPUT_CHECKER | ROLE_RECIPIENT,
-     sessions_create, "sessions_create"},
-    {"GET", "/v1/sessions/{id}", ROLE_ANY, sessions_get, "sessions_get"},
-    {NULL, NULL, 0, NULL, NULL},
+     sessions_create, "sessions_create", NULL},
+    {"GET", "/v1/sessions/{id}", ROLE_ANY, sessions_get, "sessions_get", NULL},
+    ROUTE_END,
 };

@@ -16,6 +16,7 @@ tok[governance]=$(t_credential governance gov)
 tok[delivery]=$(t_credential delivery del)
 tok[recipient]=$(t_credential recipient rec maastricht-sbe)
 tok[auditor]=$(t_credential auditor aud)
+tok[output_checker]=$(t_credential output_checker chk)
 t_start
 
 # state: every audit event and every recorded check
