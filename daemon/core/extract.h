@@ -132,4 +132,15 @@ struct extract_validator *extract_run_reader(const struct terms_deliberation *d,
                                              struct extract_report *r, struct err *e)
     __attribute__((warn_unused_result));
 
+/* Reads up to size bytes into buf: *n == 0 at the end; false with e set on an error. */
+typedef bool (*extract_read_fn)(void *arg, char *buf, size_t size, size_t *n, struct err *e);
+
+/* Validates an extract read from a stream (a pipe, stdin): the SHA-256 on a thread of
+ * its own, overlapped with validation, in 3 buffers of 4 MiB (flat memory).  The same
+ * report as extract_feed.  NULL with e set when a read fails or as extract_new. */
+struct extract_validator *extract_run_stream(const struct terms_deliberation *d,
+                                             const struct extract_params *p, extract_read_fn rd,
+                                             void *arg, struct extract_report *r, struct err *e)
+    __attribute__((warn_unused_result));
+
 #endif

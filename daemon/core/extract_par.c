@@ -383,3 +383,117 @@ struct extract_validator *extract_run_reader(const struct terms_deliberation *d,
 {
 	return run_reader(d, p, rd, nthreads, NULL, NULL, r, e);
 }
+
+/* ---- a stream, hashed on a thread of its own ------------------------------------- */
+
+#define STREAM_BUFS 3
+#define STREAM_BUF (4u << 20)
+
+struct stream {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	char *buf[STREAM_BUFS];
+	size_t len[STREAM_BUFS];
+	bool full[STREAM_BUFS];   /* read, not yet hashed */
+	bool hashed[STREAM_BUFS]; /* the hasher is done with it */
+	bool end;                 /* no more buffers */
+	EVP_MD_CTX *sha;
+	bool ok;
+};
+
+static void *stream_hash_main(void *arg)
+{
+	struct stream *s = arg;
+	for (size_t i = 0;; i = (i + 1) % STREAM_BUFS) {
+		pthread_mutex_lock(&s->lock);
+		while (!s->full[i] && !s->end)
+			pthread_cond_wait(&s->cond, &s->lock);
+		if (!s->full[i]) {
+			pthread_mutex_unlock(&s->lock);
+			break;
+		}
+		pthread_mutex_unlock(&s->lock);
+		if (!EVP_DigestUpdate(s->sha, s->buf[i], s->len[i]))
+			s->ok = false;
+		pthread_mutex_lock(&s->lock);
+		s->full[i] = false;
+		s->hashed[i] = true;
+		pthread_cond_broadcast(&s->cond);
+		pthread_mutex_unlock(&s->lock);
+	}
+	return NULL;
+}
+
+struct extract_validator *extract_run_stream(const struct terms_deliberation *d,
+                                             const struct extract_params *p, extract_read_fn rd,
+                                             void *arg, struct extract_report *r, struct err *e)
+{
+	struct extract_validator *v = extract_new(d, p, e);
+	if (!v)
+		return NULL;
+	struct stream s = {.ok = true};
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_cond_init(&s.cond, NULL);
+	s.sha = EVP_MD_CTX_new();
+	bool ok = s.sha != NULL && EVP_DigestInit_ex(s.sha, EVP_sha256(), NULL);
+	for (int i = 0; ok && i < STREAM_BUFS; i++) {
+		s.buf[i] = malloc(STREAM_BUF);
+		s.hashed[i] = true;
+		ok = s.buf[i] != NULL;
+	}
+	pthread_t hasher;
+	if (!ok || pthread_create(&hasher, NULL, stream_hash_main, &s) != 0) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	extract_priv_set_hash(v, false, NULL);
+	bool failed = false;
+	for (size_t i = 0;; i = (i + 1) % STREAM_BUFS) {
+		pthread_mutex_lock(&s.lock);
+		while (!s.hashed[i])
+			pthread_cond_wait(&s.cond, &s.lock);
+		pthread_mutex_unlock(&s.lock);
+		size_t n = 0;
+		if (!rd(arg, s.buf[i], STREAM_BUF, &n, e)) {
+			failed = true;
+			n = 0;
+		}
+		pthread_mutex_lock(&s.lock);
+		if (n == 0) {
+			s.end = true;
+		} else {
+			s.len[i] = n;
+			s.hashed[i] = false;
+			s.full[i] = true;
+		}
+		pthread_cond_broadcast(&s.cond);
+		pthread_mutex_unlock(&s.lock);
+		if (n == 0)
+			break;
+		extract_feed(v, s.buf[i], n); /* counts the bytes; the hasher hashes them */
+	}
+	pthread_join(hasher, NULL);
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	ok = !failed && s.ok && EVP_DigestFinal_ex(s.sha, md, &mdlen) && mdlen == sizeof(md);
+	if (ok) {
+		char hex[65];
+		for (int i = 0; i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		extract_priv_set_hash(v, false, hex);
+		extract_finish(v, r);
+	} else if (!failed) {
+		err_set(e, ERR_INTERNAL, "could not compute the SHA-256 of the extract");
+	}
+out:
+	for (int i = 0; i < STREAM_BUFS; i++)
+		free(s.buf[i]);
+	EVP_MD_CTX_free(s.sha);
+	pthread_mutex_destroy(&s.lock);
+	pthread_cond_destroy(&s.cond);
+	if (!ok) {
+		extract_free(v);
+		return NULL;
+	}
+	return v;
+}

@@ -1077,6 +1077,66 @@ static void test_threads(void **state)
 	}
 }
 
+/* An extract_reader over a buffer cut in pieces of a prime size (as an evbuffer or a
+ * file read in blocks gives it): ranges within a piece in place, others gathered into
+ * scratch; fail_at (nonzero) makes reads past it fail, as a file that shrank. */
+struct pieces {
+	const char *buf;
+	uint64_t len, piece, fail_at;
+};
+
+static const char *pieces_at(void *arg, uint64_t off, size_t n, char *scratch, struct err *e)
+{
+	const struct pieces *pc = arg;
+	assert_true(off + n <= pc->len);
+	if (pc->fail_at != 0 && off + n > pc->fail_at) {
+		err_set(e, ERR_CONFLICT, "shrank");
+		return NULL;
+	}
+	if (off / pc->piece == (off + n - 1) / pc->piece)
+		return pc->buf + off;
+	memcpy(scratch, pc->buf + off, n);
+	return scratch;
+}
+
+static void test_reader(void **state)
+{
+	(void)state;
+	for (int flavour = 0; flavour < 4; flavour++) {
+		size_t len;
+		char *buf = big_extract(&len, flavour);
+		struct extract_params p = tt_params();
+		p.max_errors = 50;
+		if (flavour != 1)
+			p.group = "foreign_born";
+		struct extract_report whole, par;
+		static const size_t sizes[] = {1 << 20, 12345};
+		run_chunks(&p, buf, len, sizes, 2, &whole);
+		static const uint64_t piece[] = {4093, 65521, 1048573};
+		for (int threads = 1; threads <= 3; threads++) {
+			struct pieces pc = {buf, len, piece[threads - 1], 0};
+			struct extract_reader rd = {
+			    .len = len, .at = pieces_at, .arg = &pc, .copies = true};
+			struct err e = {0};
+			struct extract_validator *v =
+			    extract_run_reader(D, &p, &rd, threads, &par, &e);
+			assert_non_null(v);
+			assert_same_report(&whole, &par, "reader",
+			                   (size_t)(flavour * 10 + threads));
+			extract_report_free(&par);
+			extract_free(v);
+			/* a read that fails: no report, the reader's error */
+			pc.fail_at = len / 2;
+			memset(&e, 0, sizeof(e));
+			v = extract_run_reader(D, &p, &rd, threads, &par, &e);
+			assert_null(v);
+			assert_int_equal(e.kind, ERR_CONFLICT);
+		}
+		extract_report_free(&whole);
+		free(buf);
+	}
+}
+
 /* ---- no cell value in any report ----------------------------------------- */
 
 static void test_no_values_in_reports(void **state)
@@ -1250,6 +1310,7 @@ int main(void)
 	    cmocka_unit_test(test_report_add_order),
 	    cmocka_unit_test(test_splits),
 	    cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_reader),
 	    cmocka_unit_test(test_no_values_in_reports),
 	    cmocka_unit_test(test_headerless_not_echoed),
 	    cmocka_unit_test(test_json),
