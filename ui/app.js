@@ -21,7 +21,7 @@ const navByRole = {
 
 function visible(name) {
   const need = pages[name] && pages[name].needs;
-  return !need || hasRoute('GET', need);
+  return !need || (typeof need === 'function' ? need() : hasRoute('GET', need));
 }
 
 function drawChrome(active) {

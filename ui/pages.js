@@ -497,7 +497,134 @@ async function credentials(root) {
     h('td', {}, instant(c.last_used_at)), h('td', {}, instant(c.revoked_at))))));
 }
 
-// name -> {render(root, ...args), needs: the GET route the page cannot do without}
+// ---- output checking (phase 2): the queue, one output, the two-checker review ----
+
+const cellName = (c) => (c === null || c === undefined ? '—' : typeof c === 'object'
+  ? (Array.isArray(c) ? c.map(cellName).join(' × ') : Object.entries(c).map(([k, v]) => `${k}=${v}`).join(', ')) : String(c));
+
+async function outputs(root) {
+  root.append(h('h1', {}, t('outputs')));
+  const status = h('select', { id: 'o-status' }, h('option', { value: '' }, t('any')),
+    ['pending', 'released', 'rejected'].map((x) => h('option', { value: x }, t(`st_${x}`))));
+  status.value = 'pending';
+  const body = h('tbody', {});
+  const load = async () => {
+    const j = await api('GET', `/v1/outputs${status.value ? `?status=${status.value}` : ''}`);
+    const list = Array.isArray(j) ? j : j.outputs || [];
+    body.replaceChildren(...list.map((o) => h('tr', {},
+      h('td', { class: 'num' }, h('a', { href: `#/output/${o.id}` }, String(o.id))), h('td', {}, dash(o.recipient)),
+      h('td', {}, dash(o.deliberation)), h('td', {}, dash(o.evidence)),
+      h('td', {}, o.verdict ? badge(o.verdict, t(o.verdict)) : '—'), h('td', {}, brief(o.error_counts)),
+      h('td', { class: 'num' }, dash(o.approvals)), h('td', {}, badge(o.status, t(`st_${o.status}`))),
+      h('td', {}, instant(o.submitted_at)))));
+    if (!list.length) body.append(h('tr', {}, h('td', { colspan: 9 }, t('none'))));
+  };
+  root.append(h('form', { class: 'filters', onsubmit: (ev) => { ev.preventDefault(); load().catch((e) => body.replaceChildren(h('tr', {}, h('td', { colspan: 9 }, errorBox(e))))); } },
+    h('label', { for: 'o-status' }, t('status'), status), h('button', { type: 'submit' }, t('filter'))),
+  h('table', {}, h('thead', {}, h('tr', {}, [t('id'), t('recipient'), t('deliberation'), t('evidence'), t('verdict'),
+    t('rules'), t('approvals'), t('status'), t('submitted_at')].map((x) => h('th', { scope: 'col' }, x)))), body));
+  await load();
+}
+
+async function output(root, id) {
+  const o = await api('GET', `/v1/outputs/${encodeURIComponent(id)}`);
+  root.append(h('h1', {}, t('output', { id: o.id })));
+  root.append(h('dl', { class: 'kv' },
+    h('dt', {}, t('recipient')), h('dd', {}, dash(o.recipient)), h('dt', {}, t('deliberation')), h('dd', {}, dash(o.deliberation)),
+    h('dt', {}, t('evidence')), h('dd', {}, dash(o.evidence)), h('dt', {}, t('status')), h('dd', {}, badge(o.status, t(`st_${o.status}`))),
+    h('dt', {}, t('submitted_at')), h('dd', {}, instant(o.submitted_at)), h('dt', {}, t('table')), h('dd', {}, brief(o.spec))));
+  const table0 = o.published || o.report || {};
+  const cells = table0.cells || [];
+  const failing = cells.filter((c) => Array.isArray(c.rules) && c.rules.length);
+  root.append(h('h2', {}, t('cells')), table([t('id'), t('cell'), t('value'), t('status'), t('rules')],
+    cells.map((c, i) => h('tr', { class: c.rules && c.rules.length ? 'diff-removed' : null },
+      h('td', { class: 'num' }, String(c.index ?? i + 1)), h('td', {}, cellName(c.cell)), h('td', { class: 'num' }, dash(c.value)),
+      h('td', {}, dash(c.status)), h('td', {}, (c.rules || []).join(', ') || '—')))));
+  if (Array.isArray(table0.table_rules) && table0.table_rules.length)
+    root.append(h('p', { class: 'error' }, table0.table_rules.join(', ')));
+  root.append(h('h2', {}, t('reviews')), table([t('actor'), t('decision'), t('comment'), t('exceptions'), t('at')],
+    (o.reviews || []).map((r) => h('tr', {}, h('td', {}, dash(r.checker)), h('td', {}, dash(r.decision)),
+      h('td', {}, dash(r.comment)), h('td', {}, brief(r.exceptions)), h('td', {}, instant(r.reviewed_at))))));
+  if (o.status === 'released' && hasRoute('GET', '/v1/outputs/{id}/release/document')) {
+    const base = `/v1/outputs/${encodeURIComponent(o.id)}/release`;
+    root.append(h('h2', {}, t('release')), h('ul', {},
+      h('li', {}, h('a', { href: `${base}/document`, download: `output-${o.id}.json` }, t('dl_document'))),
+      h('li', {}, h('a', { href: `${base}/signature`, download: `output-${o.id}.p7s` }, t('dl_signature'))),
+      h('li', {}, h('a', { href: '/v1/signing-certificates?format=pem', download: 'SIGNER.pem' }, t('dl_signers')))));
+  }
+  if (state.session.role !== 'output_checker' || o.status !== 'pending' || !hasRoute('POST', '/v1/outputs/{id}/reviews')) return;
+  const approve = h('input', { type: 'radio', name: 'decision', id: 'r-approve', value: 'approve', checked: true });
+  const reject = h('input', { type: 'radio', name: 'decision', id: 'r-reject', value: 'reject' });
+  const comment = h('textarea', { id: 'r-comment', rows: 3, cols: 50, required: true });
+  const grants = failing.map((c, i) => h('label', { class: 'check', for: `r-grant-${i}` },
+    h('input', { type: 'checkbox', id: `r-grant-${i}`, class: 'r-grant', value: String(c.index) }),
+    `${cellName(c.cell)}: ${(c.rules || []).join(', ')}`));
+  const msg = h('div', { 'aria-live': 'polite' });
+  root.append(h('h2', { id: 'review-title' }, t('review')), h('form', { class: 'stack', 'aria-labelledby': 'review-title', onsubmit: async (ev) => {
+    ev.preventDefault();
+    const exceptions = failing.map((c, i) => ({ index: c.index, grant: document.getElementById(`r-grant-${i}`).checked }));
+    try {
+      await api('POST', `/v1/outputs/${encodeURIComponent(o.id)}/reviews`,
+        { decision: approve.checked ? 'approve' : 'reject', comment: comment.value, exceptions });
+      location.hash = `#/output/${o.id}`;
+      location.reload();
+    } catch (e) {
+      msg.replaceChildren(errorBox(e));
+    }
+  } },
+  h('fieldset', {}, h('legend', {}, t('decision')), h('label', { class: 'check', for: 'r-approve' }, approve, t('approve')),
+    h('label', { class: 'check', for: 'r-reject' }, reject, t('reject'))),
+  failing.length ? h('fieldset', {}, h('legend', {}, t('exceptions')), grants) : null,
+  h('label', { for: 'r-comment' }, t('comment'), comment), h('div', {}, h('button', { type: 'submit' }, t('review'))), msg));
+}
+
+// ---- amendments: proposed versions, approved or rejected by a second person ----
+
+// The approval route's pattern as this deliberd names it (.../versions/{n}/approval).
+function approvalPattern(kind) {
+  const paths = Object.keys((state.api && state.api.paths) || {});
+  return paths.find((p) => new RegExp(`^/v1/deliberations/\\{ref\\}/versions/\\{[a-z_]+\\}/${kind}$`).test(p)) || null;
+}
+
+async function amendments(root) {
+  root.append(h('h1', {}, t('amendments')));
+  const { deliberations } = await api('GET', '/v1/deliberations');
+  const body = h('tbody', {});
+  const msg = h('div', { 'aria-live': 'polite' });
+  const decide = async (ref, v, kind, reason) => {
+    msg.replaceChildren();
+    try {
+      await api('POST', `/v1/deliberations/${refUrl(ref)}/versions/${v}/${kind}`, reason ? { reason } : {});
+      msg.append(h('p', { class: 'notice', role: 'status' }, `${ref} ${t('version')} ${v}: ${t(kind === 'approval' ? 'st_approved' : 'st_rejected')}`));
+      await load();
+    } catch (e) {
+      msg.append(errorBox(e));
+    }
+  };
+  const load = async () => {
+    const rows = [];
+    for (const d of deliberations) {
+      const { versions } = await api('GET', `/v1/deliberations/${refUrl(d.reference)}/versions`);
+      for (const v of versions.filter((x) => x.state === 'proposed')) {
+        const reason = h('input', { type: 'text', id: `why-${refUrl(d.reference)}-${v.version}`, size: 18 });
+        rows.push(h('tr', {}, h('td', {}, h('a', { href: `#/deliberation/${refUrl(d.reference)}` }, d.reference)),
+          h('td', { class: 'num' }, String(v.version)), h('td', {}, dash(v.decided_on)), h('td', {}, dash(v.in_force_from)),
+          h('td', {}, nl(v.summary)), h('td', {}, dash(v.proposed_by || v.recorded_by)),
+          h('td', {}, h('button', { type: 'button', onclick: () => decide(d.reference, v.version, 'approval') }, t('approve')), ' ',
+            h('label', { class: 'sr', for: `why-${refUrl(d.reference)}-${v.version}` }, t('comment')), reason, ' ',
+            h('button', { type: 'button', class: 'secondary', onclick: () => decide(d.reference, v.version, 'rejection', reason.value) }, t('reject')))));
+      }
+    }
+    body.replaceChildren(...rows);
+    if (!rows.length) body.append(h('tr', {}, h('td', { colspan: 7 }, t('none'))));
+  };
+  root.append(msg, h('table', {}, h('thead', {}, h('tr', {}, [t('deliberation'), t('version'), t('decided_on'), t('in_force_from'),
+    t('summary'), t('proposed_by'), t('decision')].map((x) => h('th', { scope: 'col' }, x)))), body));
+  await load();
+}
+
+// name -> {render(root, ...args), needs: the GET route the page cannot do without,
+// or a function saying whether this deliberd has what the page needs}
 export const pages = {
   overview: { render: overview, needs: '/v1/deliberations' },
   deliberations: { render: deliberationsList, needs: '/v1/deliberations' },
@@ -508,6 +635,7 @@ export const pages = {
   certificate: { render: certificate },
   audit: { render: audit, needs: '/v1/audit' },
   credentials: { render: credentials },
-  outputs: { render: async (root) => root.append(h('h1', {}, t('outputs'))), needs: '/v1/outputs' },
-  amendments: { render: async (root) => root.append(h('h1', {}, t('amendments'))), needs: '/v1/amendments' },
+  outputs: { render: outputs, needs: '/v1/outputs' },
+  output: { render: output, needs: '/v1/outputs/{id}' },
+  amendments: { render: amendments, needs: () => approvalPattern('approval') !== null },
 };
