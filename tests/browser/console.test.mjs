@@ -178,6 +178,9 @@ try {
   for (const p of ['deliberations', 'deliveries', 'credentials']) await visit(del, `#/${p}`, p);
   await visit(del, '#/deliberation/21-128', 'deliberation');
   await del.context.close();
+  const chk = await signIn('output checker', setup.tokens.output_checker);
+  for (const p of ['outputs', 'deliberations', 'credentials']) await visit(chk, `#/${p}`, p, p === 'outputs' ? 'outputs' : null);
+  await chk.context.close();
   // the browser's language decides before any choice: a French browser gets French
   const fr = await signIn('auditor (fr)', setup.tokens.auditor, 'fr-BE');
   check((await text(fr.page, '#nav')).includes('Journal d’audit'), 'a French browser does not get French');

@@ -18,6 +18,7 @@ fi
 
 r_setup browser
 AUD=$(t_credential auditor aldo)
+CHK=$(t_credential output_checker olga)
 t_start
 
 # a second recipient, to be refused the first one's order
@@ -40,8 +41,8 @@ t_expect_status 201
 order=$(jq -r .order.id <<<"$HTTP_BODY")
 
 umask 077
-jq -n --arg g "$GOV" --arg d "$DELIV" --arg r "$REC" --arg a "$AUD" --arg o "$OTHER" --argjson order "$order" \
-  '{tokens: {governance: $g, delivery: $d, recipient: $r, auditor: $a, other_recipient: $o}, order: $order}' \
+jq -n --arg g "$GOV" --arg d "$DELIV" --arg r "$REC" --arg a "$AUD" --arg o "$OTHER" --arg c "$CHK" --argjson order "$order" \
+  '{tokens: {governance: $g, delivery: $d, recipient: $r, auditor: $a, other_recipient: $o, output_checker: $c}, order: $order}' \
   >"$T_DIR/setup.json"
 mkdir -p "$T_DIR/shots"
 BASE_URL=$T_URL SETUP_FILE="$T_DIR/setup.json" SHOT_DIR="$T_DIR/shots" CHROMIUM=$chromium \

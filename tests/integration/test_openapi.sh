@@ -84,6 +84,9 @@ ans POST '/v1/holds/{id}/release' "/v1/holds/$hold/release" "$GOV" -H 'Content-T
 ans POST /v1/deliveries/import /v1/deliveries/import "$GOV" -H 'Content-Type: application/json' \
   -d "{\"deliberation\": \"21/128\", \"recipient\": \"maastricht-sbe\", \"group\": \"naric\", \"phase\": 1, \"destination\": \"recipient_premises\", \"delivered_on\": \"2024-03-01\", \"sha256\": \"$(printf 'ab%.0s' {1..32})\", \"rows\": 10, \"persons\": 10, \"note\": \"before deliberd\"}"
 ans GET /v1/recipients /v1/recipients "$AUD"
+ans GET /v1/attestations /v1/attestations "$REC"
+ans GET /v1/outputs '/v1/outputs?status=pending' "$AUD"
+ans GET '/v1/outputs/{id}' /v1/outputs/999 "$AUD"
 ans GET /v1/deliberations '/v1/deliberations?limit=1' "$AUD"
 ans GET /v1/audit '/v1/audit?action=session.*&from=2020-01-01' "$AUD"
 ans GET /v1/signing-certificates /v1/signing-certificates "$AUD"
