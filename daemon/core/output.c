@@ -578,7 +578,7 @@ static bool take_row(struct output_builder *b, const struct csv_record *r, struc
 	size_t n = 0;
 	for (size_t k = 0; k < b->spec.nby; k++) {
 		const struct csv_field *f = &r->fields[b->col_by[k]];
-		if (memchr(f->ptr, '\x1f', f->len) != NULL)
+		if (memchr(f->ptr, '\x1f', f->len) != NULL || memchr(f->ptr, '\0', f->len) != NULL)
 			return fail_line(e, b->line, b->spec.by[k], "a control character");
 		if (n + f->len + 1 > b->keycap) {
 			b->keycap = 2 * (n + f->len + 1) + 64;

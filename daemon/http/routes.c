@@ -21,18 +21,11 @@ extern const struct route routes_outputs[];
 
 /* one entry per line, so that resources added side by side do not conflict */
 const struct route *const routes_tables[] = {
-    routes_health,
-    routes_destructions,
-    routes_certificates,
-    routes_deliberations,
-    routes_recipients,
-    routes_audit,
-    routes_checks,
-    routes_deliveries,
-    routes_ui,
-    routes_holds,
-    routes_attestations,
-    routes_sessions,
-    routes_outputs,
-    NULL,
+    routes_health,       routes_destructions,
+    routes_certificates, routes_deliberations,
+    routes_recipients,   routes_audit,
+    routes_checks,       routes_deliveries,
+    routes_ui,           routes_holds,
+    routes_attestations, routes_sessions,
+    routes_outputs,      NULL,
 };
