@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "serve.h"
 
 static const struct cli_entry *const commands[] = {
@@ -24,6 +25,12 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
+	/* Europe/Brussels from the system tzdata, set before any thread starts. */
+	if (!clock_init()) {
+		fprintf(stderr, "deliberd: the time-zone database has no Europe/Brussels "
+		                "(install tzdata): dates would be wrong\n");
+		return CLI_ERROR;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_ERROR;

@@ -1,13 +1,15 @@
 /*
  * clock: "now", RFC 3339 parsing and formatting, and Europe/Brussels calendar
- * arithmetic done with integer math (no TZ environment, which is neither
- * thread-safe nor guaranteed to have tzdata).  The database uses tzdata for the
- * same computations (retention_deadlines in migrations/0004_retention.sql);
- * tests/unit/test_clock.c checks that both agree.
+ * arithmetic.  UTC calendar math is integer math; Brussels time comes from the
+ * system's time-zone database (TZ=Europe/Brussels, tzset once, localtime_r and
+ * mktime), like the database's own (retention_deadlines in
+ * migrations/0004_retention.sql); tests/unit/support/test_clock.c checks both.
  */
 #include "clock.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -143,21 +145,38 @@ void clock_format(int64_t t, char out[21])
 	out[20] = '\0';
 }
 
-/* 01:00 UTC on the last Sunday of month m of year y: when EU clocks change. */
-static int64_t eu_switch(int64_t y, int m)
+/* Brussels time comes from the system's time-zone database: the process's zone is
+ * set to Europe/Brussels once (TZ, tzset), after which localtime_r and mktime are
+ * thread-safe.  A change of EU or Belgian law on summer time is a tzdata update. */
+static pthread_once_t clock_tz_once = PTHREAD_ONCE_INIT;
+static bool clock_tz_ok;
+
+static void clock_tz_setup(void)
 {
-	int64_t last = days_from_civil(y, m, 31);
-	/* 1970-01-01 was a Thursday: weekday 0 = Sunday is (days + 4) mod 7. */
-	int64_t wd = ((last + 4) % 7 + 7) % 7;
-	return (last - wd) * 86400 + 3600;
+	clock_tz_ok = setenv("TZ", "Europe/Brussels", 1) == 0;
+	tzset();
+	/* Without tzdata the zone silently falls back to UTC: check a winter and a
+	 * summer instant (CET +01:00, CEST +02:00). */
+	struct tm w, su;
+	time_t tw = 1927666800, ts = 1942264800; /* 2031-02-01, 2031-07-20 */
+	clock_tz_ok = clock_tz_ok && localtime_r(&tw, &w) != NULL &&
+	              localtime_r(&ts, &su) != NULL && w.tm_gmtoff == 3600 && su.tm_gmtoff == 7200;
+}
+
+bool clock_init(void)
+{
+	pthread_once(&clock_tz_once, clock_tz_setup);
+	return clock_tz_ok;
 }
 
 int clock_brussels_offset(int64_t t)
 {
-	int64_t y;
-	int m, d;
-	civil_from_days(floor_div(t, 86400), &y, &m, &d);
-	return t >= eu_switch(y, 3) && t < eu_switch(y, 10) ? 7200 : 3600;
+	pthread_once(&clock_tz_once, clock_tz_setup);
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (localtime_r(&tt, &tm) == NULL)
+		return 3600;
+	return (int)tm.tm_gmtoff;
 }
 
 int32_t clock_brussels_date(int64_t t)
@@ -174,12 +193,17 @@ bool clock_brussels_midnight(int32_t date, int64_t *out)
 	int m, d;
 	if (!date_split(date, &y, &m, &d))
 		return false;
-	int64_t local = days_from_civil(y, m, d) * 86400;
-	/* Clocks change at 01:00 UTC, far from local midnight, so the offset in force
-	 * an hour before local midnight read as UTC is the offset at midnight. */
-	int64_t guess = local - 3600;
-	int off = clock_brussels_offset(guess);
-	*out = local - off;
+	pthread_once(&clock_tz_once, clock_tz_setup);
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (int)(y - 1900);
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_isdst = -1; /* the zone says whether summer time is in force */
+	time_t t = mktime(&tm);
+	if (t == (time_t)-1)
+		return false;
+	*out = (int64_t)t;
 	return true;
 }
 

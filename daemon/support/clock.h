@@ -24,10 +24,13 @@ bool clock_parse(const char *s, int64_t *out) __attribute__((warn_unused_result)
 /* "2031-01-31T23:00:00Z": the one text form of instants deliberd writes. */
 void clock_format(int64_t t, char out[21]);
 
-/* Europe/Brussels offset from UTC at instant t, in seconds (3600 or 7200).
- * Uses the EU summer-time rule (last Sunday of March to last Sunday of October,
- * 01:00 UTC), which Belgium has followed since 1996; earlier instants get that
- * rule too. */
+/* Sets the process's time zone to Europe/Brussels (TZ, tzset) once, and checks
+ * that the system's tzdata knows it (false: Brussels times would silently be UTC).
+ * main() calls it first; the functions below call it too. */
+bool clock_init(void) __attribute__((warn_unused_result));
+/* Europe/Brussels offset from UTC at instant t, in seconds (3600 or 7200), from
+ * the system's time-zone database (a change of summer-time law is a tzdata
+ * update, not a code change). */
 int clock_brussels_offset(int64_t t);
 /* The Europe/Brussels calendar date (YYYYMMDD) of instant t. */
 int32_t clock_brussels_date(int64_t t);

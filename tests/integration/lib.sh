@@ -154,13 +154,19 @@ t_faketime_env() {
   printf '%s\n' TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 "LD_PRELOAD=$T_FAKETIME_LIB" \
     "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 }
+# t_faketime_offset EPOCH: libfaketime's "+Ns" for the real clock to read EPOCH now.
+t_faketime_offset() {
+  printf '%+ds\n' $(($1 - $(date +%s)))
+}
 t_run_at() {
   local at=$1 stamp rc=0
   shift
-  stamp=$(date -u -d "$at" '+%Y-%m-%d %H:%M:%S') || t_fail "t_run_at: not an instant: $at"
+  stamp=$(date -d "$at" +%s) || t_fail "t_run_at: not an instant: $at"
   local envs
   mapfile -t envs < <(t_faketime_env)
-  env "${envs[@]}" "FAKETIME=@$stamp" "$DELIBERD" "$@" --config "$T_CONF" \
+  # An offset from the real clock (independent of any time zone), so the process
+  # starts at AT and its clock runs on.
+  env "${envs[@]}" "FAKETIME=$(t_faketime_offset "$stamp")" "$DELIBERD" "$@" --config "$T_CONF" \
     >"$T_DIR/run.out" 2>"$T_DIR/run.err" || rc=$?
   return $rc
 }

@@ -60,7 +60,8 @@ r_round_expect '.cancelled | length' 0
 pids=()
 mapfile -t fenv < <(t_faketime_env)
 for i in 1 2; do
-  env "${fenv[@]}" "FAKETIME=@2031-11-02 23:00:00" "$DELIBERD" retention run --format json \
+  env "${fenv[@]}" "FAKETIME=$(t_faketime_offset "$(date -d 2031-11-03T00:00:00+01:00 +%s)")" \
+    "$DELIBERD" retention run --format json \
     --config "$T_CONF" >"$T_DIR/par$i.out" 2>"$T_DIR/par$i.err" &
   pids+=($!)
 done

@@ -87,8 +87,7 @@ rounds_at_least() { [[ $(rounds) -ge $1 ]]; }
 NOW=""
 at() {
   NOW=$1
-  local offset=$(($(date -d "$1" +%s) - $(date +%s)))
-  printf '%+ds\n' "$offset" >"$T_DIR/clock.tmp"
+  t_faketime_offset "$(date -d "$1" +%s)" >"$T_DIR/clock.tmp"
   mv "$T_DIR/clock.tmp" "$T_DIR/clock"
   local n
   n=$(rounds)
