@@ -11,7 +11,14 @@
 # Loopback only, bounded: every wrk run has a fixed duration and a timeout.
 #
 # Run through scripts/bench (--api-only, or after the validator part); directly:
-#   scripts/lib/bench_api.sh BIN [--rounds N] [--seconds S] [--workers W]
+#   scripts/lib/bench_api.sh BIN [--rounds N] [--seconds S] [--workers W] [--duckdb CSV]
+# --duckdb CSV: also the optional DuckDB comparison of issue 15 (scripts/lib/
+# bench_duckdb.mjs, after the API runs): DuckDB, from the npm package
+# @duckdb/node-api installed into var/duckdb/ (not a Debian package, so never part
+# of the build or the tests), runs the checks of `deliberd validate` on CSV as far
+# as SQL allows, with the terms JSON deliberd answered, 2 threads, one run;
+# against `deliberd validate --threads 2` on the same file (the large extract of
+# scripts/bench: group foreign_born, phase 2, secure_room, 2026-01-15).
 # --workers: deliberd's listen.workers (default 4, the shipped default); nginx runs
 # "worker_processes auto" (one per core), its own default.  With root and no PGHOST
 # a throwaway cluster is used, and its CPU per request is reported too (deliberd
@@ -29,6 +36,7 @@ shift
 rounds=3
 seconds=5
 workers=4
+duckdb_csv=""
 while (($#)); do
   case $1 in
   --rounds)
@@ -41,6 +49,10 @@ while (($#)); do
     ;;
   --workers)
     workers=${2:?}
+    shift
+    ;;
+  --duckdb)
+    duckdb_csv=${2:?}
     shift
     ;;
   *)
@@ -345,3 +357,48 @@ echo " PG = the PostgreSQL cluster's CPU ms per deliberd request, when the clust
 echo " CPU r. = nginx CPU / (deliberd + PG CPU) per request: the ratio a CPU-bound idle"
 echo " machine would approach, steadier than requests/s on a loaded one;"
 echo " targets: terms keep-alive ratio >= 0.25; /healthz keep-alive faster than new conn)"
+
+# --- optional: DuckDB doing the validator's checks --------------------------------
+if [[ -n $duckdb_csv ]]; then
+  [[ -f $duckdb_csv ]] || die "--duckdb: no file $duckdb_csv"
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    die "--duckdb needs node and npm"
+  fi
+  duck="$root/var/duckdb"
+  if [[ ! -d $duck/node_modules/@duckdb/node-api ]]; then
+    say "installing @duckdb/node-api from the npm registry into $duck"
+    mkdir -p "$duck"
+    timeout 600 npm install --prefix "$duck" --no-audit --no-fund @duckdb/node-api >/dev/null ||
+      die "npm could not install @duckdb/node-api"
+  fi
+  cp "$root/scripts/lib/bench_duckdb.mjs" "$duck/bench_duckdb.mjs"
+  kill -TERM "$server_pid" "$nginx_pid" 2>/dev/null || true # quiet machine for both
+  cat "$duckdb_csv" >/dev/null
+  say "DuckDB $(jq -r .version "$duck/node_modules/@duckdb/node-api/package.json") and deliberd validate on $duckdb_csv, 2 threads (deliberd best of 3)"
+  vt=()
+  for ((i = 0; i < 3; i++)); do
+    t0=${EPOCHREALTIME/,/.}
+    rc=0
+    timeout 600 "$bin" validate --terms "$terms" --recipient maastricht-sbe --group foreign_born \
+      --phase 2 --destination secure_room --date "$at" --threads 2 --format json \
+      "$duckdb_csv" >"$tmp/validate.json" 2>/dev/null || rc=$?
+    t1=${EPOCHREALTIME/,/.}
+    [[ $rc == 0 ]] || die "deliberd validate exited $rc on $duckdb_csv"
+    vt+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
+  done
+  vbest=$(printf '%s\n' "${vt[@]}" | sort -g | head -n 1)
+  # one DuckDB run: it takes minutes where deliberd takes about a second
+  timeout 1800 node "$duck/bench_duckdb.mjs" "$tmp/www$terms_path" "$duckdb_csv" "$at" 2 1 \
+    >"$tmp/duck.json" || die "the DuckDB run failed"
+  read -r dbest drows dviol < <(jq -r '"\(.best) \(.rows) \(.violations)"' "$tmp/duck.json")
+  [[ $dviol == 0 && $drows == $(jq -r .rows "$tmp/validate.json") ]] ||
+    die "DuckDB counts $drows rows and $dviol violations: its checks are not the same"
+  echo
+  echo "DuckDB $(jq -r .version "$duck/node_modules/@duckdb/node-api/package.json") vs deliberd validate," \
+    "2 threads each (deliberd best of 3, DuckDB one run), $(stat -c %s "$duckdb_csv") bytes," \
+    "load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "deliberd ${vbest}s (runs ${vt[*]}); DuckDB $(printf '%.3f' "$dbest")s" \
+    "(runs $(jq -r '.seconds | map(. * 1000 | round / 1000) | join(" ")' "$tmp/duck.json"));" \
+    "DuckDB / deliberd: $(awk -v a="$dbest" -v b="$vbest" 'BEGIN { printf "%.1f", a / b }')x" \
+    "(target >= 10x)"
+fi
