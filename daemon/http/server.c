@@ -1322,6 +1322,8 @@ void server_free(struct server *s)
 {
 	if (s == NULL)
 		return;
+	/* a check still running must not wake a worker whose loop is being freed */
+	checkpool_quiesce(s->checks);
 	for (int i = 0; i < s->nworkers; i++) {
 		struct worker *w = &s->workers[i];
 		if (w->started) {

@@ -463,6 +463,16 @@ void checkpool_configure(struct checkpool *p, const struct config *c)
 	pthread_mutex_unlock(&p->lock);
 }
 
+void checkpool_quiesce(struct checkpool *p)
+{
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	for (struct checkpool_job *j = p->jobs; j != NULL; j = j->next)
+		j->notify = NULL;
+	pthread_mutex_unlock(&p->lock);
+}
+
 void checkpool_free(struct checkpool *p)
 {
 	if (p == NULL)

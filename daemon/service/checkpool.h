@@ -48,6 +48,9 @@ struct checkpool *checkpool_new(const struct config *c) __attribute__((warn_unus
 /* Follows a reloaded configuration: pool size (threads beyond it stop after their
  * check), queue bound, database. */
 void checkpool_configure(struct checkpool *p, const struct config *c);
+/* No more notifications to anyone (the event loops are about to go away): called
+ * before the callers' threads and events are freed. */
+void checkpool_quiesce(struct checkpool *p);
 /* Lets the running checks finish (waiting for them), fails the queued ones with
  * ERR_UNAVAILABLE, stops the threads. */
 void checkpool_free(struct checkpool *p);

@@ -2,9 +2,10 @@
 # test_checks_pool: checks run on the check pool, off the event loops (issue 13 item 1).
 #  - with one worker event loop (listen.workers = 1) and the pool (checks.threads = 1)
 #    saturated by slow staged checks, /healthz and an authenticated GET are answered:
-#    the server's own time for each (duration_ms of the access log) under 100 ms, and
-#    the client's, TLS handshake and a shared machine included, under 1 s (a check that
-#    held the loop would hold them for its whole run, seconds);
+#    the server's own time (duration_ms of the access log) under 100 ms for the median
+#    of the six and under 1 s for each, the client's (TLS handshake and a shared machine
+#    included) under 1 s (a check that held the loop would hold them all for its whole
+#    run, seconds);
 #  - Prefer: respond-async gives 202 with a Location at once; GET /v1/checks/{id} is 202
 #    while the check runs, then 200 with the same answer a synchronous POST gives;
 #  - a synchronous POST still waiting near limits.request_timeout_ms gets 202 + Location
@@ -68,12 +69,18 @@ t_note "healthz while the pool is saturated, client side: ${times[*]} s; load: $
 for t in "${times[@]}"; do
   awk -v t="$t" 'BEGIN { exit !(t < 1.0) }' || t_fail "healthz took $t s while checks ran: ${times[*]}"
 done
+server=()
 for rid in probe-1 probe-2 probe-3 probe-4 probe-5 probe-get; do
   ms=$(jq -r --arg r "$rid" 'select(.request_id == $r and .msg == "access") | .duration_ms' "$T_LOG")
   [[ -n $ms ]] || t_fail "no access line for $rid"
-  awk -v m="$ms" 'BEGIN { exit !(m < 100) }' || t_fail "$rid took $ms ms in the server"
-  t_note "$rid: $ms ms in the server"
+  awk -v m="$ms" 'BEGIN { exit !(m < 1000) }' || t_fail "$rid took $ms ms in the server"
+  server+=("$ms")
 done
+# the median: on a machine shared by many, one probe may wait for a core (and the
+# database ping for PostgreSQL); a blocked event loop would hold them all for seconds
+median=$(printf '%s\n' "${server[@]}" | sort -n | sed -n 3p)
+t_note "in the server: ${server[*]} ms (median $median)"
+awk -v m="$median" 'BEGIN { exit !(m < 100) }' || t_fail "median $median ms in the server"
 
 # a synchronous POST that cannot finish before the deadline: 202, not a dropped answer
 slow
