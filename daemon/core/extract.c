@@ -845,6 +845,22 @@ void extract_priv_report(struct extract_validator *v, struct extract_report *r)
 	r->version = v->version;
 	snprintf(r->reference, sizeof(r->reference), "%s", v->reference);
 	r->max_errors = v->max_errors;
+	r->provisional = extract_priv_calloc(v->ncols + 1, sizeof(*r->provisional));
+	for (size_t i = 0; i < v->ncols; i++) {
+		const struct varinfo *vi = v->cols[i].vi;
+		if (vi == NULL || vi->var == NULL || !vi->var->provisional)
+			continue;
+		/* sorted insert, no duplicates (a duplicate column names its code twice) */
+		size_t k = 0;
+		while (k < r->nprovisional && strcmp(r->provisional[k], vi->var->code) < 0)
+			k++;
+		if (k < r->nprovisional && strcmp(r->provisional[k], vi->var->code) == 0)
+			continue;
+		memmove(r->provisional + k + 1, r->provisional + k,
+		        (r->nprovisional - k) * sizeof(*r->provisional));
+		r->provisional[k] = vi->var->code;
+		r->nprovisional++;
+	}
 }
 
 void extract_finish(struct extract_validator *v, struct extract_report *r)

@@ -75,6 +75,11 @@ struct extract_report {
 	int version; /* terms version used, 0 if none in force */
 	char reference[32];
 	size_t max_errors; /* the examples cap the report was built with */
+	/* Codes of the extract's columns whose list or pattern is provisional (a
+	 * stand-in for the official nomenclature), sorted; they point into the terms,
+	 * which outlive the report. */
+	const char **provisional;
+	size_t nprovisional;
 };
 
 struct extract_validator;

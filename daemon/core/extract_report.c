@@ -46,6 +46,9 @@ void extract_report_free(struct extract_report *r)
 	free(r->errors);
 	r->errors = NULL;
 	r->nerrors = 0;
+	free(r->provisional);
+	r->provisional = NULL;
+	r->nprovisional = 0;
 }
 
 /* File order: check-level errors (line 0) first, in the contract's table order

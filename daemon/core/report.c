@@ -68,6 +68,14 @@ json_t *report_to_json(const struct extract_report *r, const struct extract_para
 	              p ? json_integer(p->phase) : json_null(), "destination",
 	              p && p->destination ? string_or_null(p->destination) : json_null(), "date",
 	              date[0] ? json_string(date) : json_null());
+	/* Which checks relied on a provisional list or pattern: the variable codes. */
+	json_t *prov = json_array();
+	for (size_t i = 0; prov != NULL && i < r->nprovisional; i++)
+		json_array_append_new(prov, json_string(r->provisional[i]));
+	if (j != NULL && prov != NULL)
+		json_object_set_new(j, "provisional_lists", prov);
+	else
+		json_decref(prov);
 	return j;
 fail:
 	json_decref(counts);

@@ -158,4 +158,23 @@ validate "${big[@]}" - <"$T_DIR/big.csv"
 [[ $(jq -r '.rows, .error_counts.out_of_range, .error_counts.malformed_csv' <<<"$one" | paste -sd,) == \
   "300000,300,300" ]] || t_fail "large file counts: $(jq -c '{rows, error_counts}' <<<"$one")"
 
+# provisional lists: the report names the columns that relied on one, and the dotted
+# sub-committee form of joint_committee passes (a fourth part does not)
+printf 'person_id,reference_period,joint_committee,sex\n1,2024Q1,330.01.10,1\n2,2024Q2,200,2\n3,2024Q2,302.00,1\n' \
+  >"$T_DIR/jc.csv"
+validate --terms "$conf" --recipient maastricht-sbe --group naric --phase 1 --date 2025-12-01 \
+  --destination recipient_premises --format json "$T_DIR/jc.csv"
+[[ $RC == 0 ]] || t_fail "dotted joint_committee: exit $RC: $OUT"
+[[ $(jq -c .provisional_lists <<<"$OUT") == '["joint_committee","sex"]' ]] ||
+  t_fail "provisional_lists: $(jq -c .provisional_lists <<<"$OUT")"
+printf 'person_id,reference_period,joint_committee\n1,2024Q1,330.01.10.1\n' >"$T_DIR/jc4.csv"
+validate --terms "$conf" --recipient maastricht-sbe --group naric --phase 1 --date 2025-12-01 \
+  --destination recipient_premises --format json "$T_DIR/jc4.csv"
+[[ $RC == 1 && $(jq -r .error_counts.not_in_code_list <<<"$OUT") == 1 ]] ||
+  t_fail "a four-part joint_committee passed: $OUT"
+printf 'person_id,reference_period\n1,2024Q1\n' >"$T_DIR/plain.csv"
+validate --terms "$conf" --recipient maastricht-sbe --group naric --phase 1 --date 2025-12-01 \
+  --destination recipient_premises --format json "$T_DIR/plain.csv"
+[[ $(jq -c .provisional_lists <<<"$OUT") == '[]' ]] || t_fail "provisional_lists without such columns: $OUT"
+
 t_done
