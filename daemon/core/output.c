@@ -656,8 +656,10 @@ static bool drain(struct output_builder *b, bool eof, struct err *e)
 		if (st == CSV_TOO_LONG)
 			return false;
 	}
-	memmove(b->buf, b->buf + off, b->len - off);
-	b->len -= off;
+	if (off > 0) { /* nothing buffered yet: buf may still be NULL */
+		memmove(b->buf, b->buf + off, b->len - off);
+		b->len -= off;
+	}
 	return true;
 }
 
