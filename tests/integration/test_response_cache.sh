@@ -108,6 +108,7 @@ t_expect_error 401 unauthenticated
 
 # --- byte for byte what a fresh server builds --------------------------------------------
 t_stop
+[[ $T_EXIT == 0 ]] || t_fail "deliberd exited $T_EXIT (a sanitizer report?)"
 t_start
 get "$terms?at=2026-01-15" "$auditor" "$T_DIR/b0" # built: b1 came from the cache
 same "$T_DIR/b0" "$T_DIR/b1" "terms for another date"
