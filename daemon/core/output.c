@@ -637,6 +637,8 @@ static bool take_record(struct output_builder *b, enum csv_status st, struct err
 static bool drain(struct output_builder *b, bool eof, struct err *e)
 {
 	size_t off = 0;
+	if (b->len == 0)
+		return true; /* nothing held (the buffer may not exist yet) */
 	if (!b->header_done && b->delim == 0) {
 		size_t le = csv_first_line_end(b->buf, b->len);
 		if (le == 0 && !eof)

@@ -381,7 +381,9 @@ static json_t *submit_impl(PGconn *db, const struct config *c, const struct prin
 	}
 	json_t *report = ok ? output_report_json(t) : NULL;
 	json_t *pub = ok ? judged_json(t) : NULL;
-	char *spec_s = ok ? dump(output_spec_to_json(&t->spec)) : NULL;
+	json_t *spec_j = ok ? output_spec_to_json(&t->spec) : NULL;
+	char *spec_s = dump(spec_j);
+	json_decref(spec_j);
 	char *report_s = dump(report), *pub_s = dump(pub);
 	if (ok && (spec_s == NULL || report_s == NULL || pub_s == NULL)) {
 		err_set(e, ERR_INTERNAL, "out of memory");
