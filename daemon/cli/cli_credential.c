@@ -15,21 +15,27 @@
 #include "db.h"
 
 static const char credential_usage[] =
-    "usage: deliberd credential add --role governance|delivery|recipient|auditor\n"
-    "                               [--recipient ID] --name NAME [--config FILE]\n"
+    "usage: deliberd credential add --role "
+    "governance|delivery|recipient|auditor|output_checker\n"
+    "                               [--recipient ID] --name NAME [--expires WHEN]\n"
+    "                               [--config FILE]\n"
     "       deliberd credential revoke (ID | --name NAME) [--config FILE]\n"
     "       deliberd credential list [--format text|json] [--config FILE]\n"
     "\n"
     "add prints the new bearer token alone on standard output, once; only its\n"
-    "SHA-256 is stored.  --recipient is required for (and only for) the recipient role.\n";
+    "SHA-256 is stored.  --recipient is required for (and only for) the recipient role,\n"
+    "and must name a registered recipient.  --expires takes a date YYYY-MM-DD (the\n"
+    "token works through that day, Europe/Brussels) or an RFC 3339 instant; after it\n"
+    "the token is refused (401) like a revoked one.  list shows each credential's\n"
+    "status (active, revoked, expired), expiry and last use (to the minute).\n";
 
 static int credential_add_cmd(const struct config *c, const char *role_s, const char *recipient,
-                              const char *name)
+                              const char *name, const char *expires)
 {
 	enum role role;
 	if (role_s == NULL || !role_parse(role_s, &role)) {
 		fprintf(stderr, "deliberd credential add: --role must be governance, delivery, "
-		                "recipient or auditor\n");
+		                "recipient, auditor or output_checker\n");
 		return CLI_ERROR;
 	}
 	if (name == NULL) {
@@ -54,7 +60,7 @@ static int credential_add_cmd(const struct config *c, const char *role_s, const 
 	int64_t id = 0;
 	int rc = CLI_ERROR;
 	cli_util_actor(actor, sizeof(actor));
-	if (credential_add(db, actor, role, recipient, name, token, &id, &e)) {
+	if (credential_create(db, actor, role, recipient, name, expires, token, &id, &e)) {
 		printf("%s\n", token);
 		fflush(stdout);
 		fprintf(stderr,
@@ -125,18 +131,18 @@ static int credential_list_cmd(const struct config *c, const char *format)
 		json_dumpf(list, stdout, JSON_INDENT(2));
 		putchar('\n');
 	} else {
-		printf("%-6s %-10s %-20s %-20s %-9s %s\n", "ID", "ROLE", "RECIPIENT", "CREATED",
-		       "STATUS", "NAME");
+		printf("%-6s %-14s %-20s %-20s %-20s %-20s %-8s %s\n", "ID", "ROLE", "RECIPIENT",
+		       "CREATED", "EXPIRES", "LAST USED", "STATUS", "NAME");
 		size_t i;
 		json_t *it;
 		json_array_foreach(list, i, it)
 		{
-			printf("%-6" JSON_INTEGER_FORMAT " %-10s %-20s %-20s %-9s %s\n",
+			printf("%-6" JSON_INTEGER_FORMAT " %-14s %-20s %-20s %-20s %-20s %-8s %s\n",
 			       json_integer_value(json_object_get(it, "id")),
 			       json_str_or(it, "role", "?"), json_str_or(it, "recipient", "-"),
 			       json_str_or(it, "created_at", "?"),
-			       json_is_null(json_object_get(it, "revoked_at")) ? "active"
-			                                                       : "revoked",
+			       json_str_or(it, "expires_at", "-"),
+			       json_str_or(it, "last_used_at", "-"), json_str_or(it, "status", "?"),
 			       json_str_or(it, "name", "?"));
 		}
 	}
@@ -144,7 +150,7 @@ static int credential_list_cmd(const struct config *c, const char *format)
 	return CLI_OK;
 }
 
-enum { OPT_ROLE = 1, OPT_RECIPIENT, OPT_NAME, OPT_FORMAT };
+enum { OPT_ROLE = 1, OPT_RECIPIENT, OPT_NAME, OPT_FORMAT, OPT_EXPIRES };
 enum { ACT_ADD, ACT_REVOKE, ACT_LIST };
 
 static int cli_credential(int argc, char **argv)
@@ -156,6 +162,7 @@ static int cli_credential(int argc, char **argv)
 	                                     {"recipient", required_argument, NULL, OPT_RECIPIENT},
 	                                     {"name", required_argument, NULL, OPT_NAME},
 	                                     {"format", required_argument, NULL, OPT_FORMAT},
+	                                     {"expires", required_argument, NULL, OPT_EXPIRES},
 	                                     {NULL, 0, NULL, 0}};
 	const char *arg[CLI_OPT_MAX] = {0}, *config_path;
 	int action, first;
@@ -170,7 +177,8 @@ static int cli_credential(int argc, char **argv)
 	int rest = argc - 1 - first;
 	char **args = argv + 1 + first;
 	if (rest > (action == ACT_REVOKE ? 1 : 0) ||
-	    (action != ACT_ADD && (arg[OPT_ROLE] != NULL || arg[OPT_RECIPIENT] != NULL)) ||
+	    (action != ACT_ADD &&
+	     (arg[OPT_ROLE] != NULL || arg[OPT_RECIPIENT] != NULL || arg[OPT_EXPIRES] != NULL)) ||
 	    (action == ACT_LIST && arg[OPT_NAME] != NULL) ||
 	    (action != ACT_LIST && arg[OPT_FORMAT] != NULL)) {
 		fprintf(stderr, "deliberd %s: unexpected argument\n", cmds[action]);
@@ -181,7 +189,8 @@ static int cli_credential(int argc, char **argv)
 	if (c == NULL)
 		return CLI_ERROR;
 	if (action == ACT_ADD)
-		rc = credential_add_cmd(c, arg[OPT_ROLE], arg[OPT_RECIPIENT], arg[OPT_NAME]);
+		rc = credential_add_cmd(c, arg[OPT_ROLE], arg[OPT_RECIPIENT], arg[OPT_NAME],
+		                        arg[OPT_EXPIRES]);
 	else if (action == ACT_REVOKE)
 		rc = credential_revoke_cmd(c, rest == 1 ? args[0] : NULL, arg[OPT_NAME]);
 	else

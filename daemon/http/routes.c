@@ -11,6 +11,7 @@ extern const struct route routes_certificates[];
 extern const struct route routes_deliberations[];
 extern const struct route routes_recipients[];
 extern const struct route routes_audit[];
+extern const struct route routes_credentials[];
 extern const struct route routes_checks[];
 extern const struct route routes_deliveries[];
 extern const struct route routes_ui[];
@@ -20,12 +21,22 @@ extern const struct route routes_sessions[];
 extern const struct route routes_outputs[];
 
 /* one entry per line, so that resources added side by side do not conflict */
+/* clang-format off */
 const struct route *const routes_tables[] = {
-    routes_health,       routes_destructions,
-    routes_certificates, routes_deliberations,
-    routes_recipients,   routes_audit,
-    routes_checks,       routes_deliveries,
-    routes_ui,           routes_holds,
-    routes_attestations, routes_sessions,
-    routes_outputs,      NULL,
+    routes_health,
+    routes_destructions,
+    routes_certificates,
+    routes_deliberations,
+    routes_recipients,
+    routes_audit,
+    routes_credentials,
+    routes_checks,
+    routes_deliveries,
+    routes_ui,
+    routes_holds,
+    routes_attestations,
+    routes_sessions,
+    routes_outputs,
+    NULL,
 };
+/* clang-format on */

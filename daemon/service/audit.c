@@ -6,8 +6,6 @@
  */
 #include "audit.h"
 
-#include <ctype.h>
-
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +13,7 @@
 
 #include <openssl/evp.h>
 
+#include "clock.h"
 #include "hex.h"
 #include "store_audit.h"
 
@@ -140,46 +139,18 @@ static json_t *row_to_json(const PGresult *r, int i)
 	                 PQgetvalue(r, i, STORE_AUDIT_COL_HASH));
 }
 
-/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)", digits where due. */
-static bool instant_form(const char *s)
-{
-	static const char date[] = "dddd-dd-dd", time[] = "Tdd:dd:dd";
-	size_t n = strlen(s), i;
-	for (i = 0; i < 10; i++)
-		if (i >= n || (date[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != date[i]))
-			return false;
-	if (n == 10)
-		return true;
-	for (i = 0; i < 9; i++)
-		if (10 + i >= n ||
-		    (time[i] == 'd' ? !isdigit((unsigned char)s[10 + i]) : s[10 + i] != time[i]))
-			return false;
-	const char *p = s + 19;
-	if (*p == '.') {
-		size_t d = strspn(p + 1, "0123456789");
-		if (d == 0 || d > 6)
-			return false;
-		p += 1 + d;
-	}
-	if (strcmp(p, "Z") == 0)
-		return true;
-	return (p[0] == '+' || p[0] == '-') && strlen(p) == 6 && isdigit((unsigned char)p[1]) &&
-	       isdigit((unsigned char)p[2]) && p[3] == ':' && isdigit((unsigned char)p[4]) &&
-	       isdigit((unsigned char)p[5]);
-}
-
 json_t *audit_search(PGconn *conn, const struct audit_filter *f, struct err *e)
 {
 	if (f->after < 0 || f->limit < 1) {
 		err_set(e, ERR_INVALID, "after must be >= 0 and limit >= 1");
 		return NULL;
 	}
-	if (f->from != NULL && !instant_form(f->from)) {
+	if (f->from != NULL && !clock_text_instant_form(f->from)) {
 		err_set_field(e, ERR_INVALID, "from",
 		              "from must be a date YYYY-MM-DD or an RFC 3339 instant");
 		return NULL;
 	}
-	if (f->to != NULL && !instant_form(f->to)) {
+	if (f->to != NULL && !clock_text_instant_form(f->to)) {
 		err_set_field(e, ERR_INVALID, "to",
 		              "to must be a date YYYY-MM-DD or an RFC 3339 instant");
 		return NULL;

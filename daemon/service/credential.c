@@ -14,9 +14,11 @@
 #include <openssl/rand.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "db.h"
 #include "hex.h"
 #include "store_credentials.h"
+#include "store_registry.h"
 #include "terms.h"
 
 #define CREDENTIAL_PRESENTED_MAX 256
@@ -101,8 +103,16 @@ bool credential_add(PGconn *db, const char *actor, enum role role, const char *r
                     const char *name, char token_out[CREDENTIAL_TOKEN_LEN + 1], int64_t *id_out,
                     struct err *e)
 {
-	char hash[65];
+	return credential_create(db, actor, role, recipient, name, NULL, token_out, id_out, e);
+}
+
+bool credential_create(PGconn *db, const char *actor, enum role role, const char *recipient,
+                       const char *name, const char *expires,
+                       char token_out[CREDENTIAL_TOKEN_LEN + 1], int64_t *id_out, struct err *e)
+{
+	char hash[65], expired[1] = {'f'};
 	int64_t id = 0;
+	bool known = false;
 
 	if (name == NULL || !valid_name(name)) {
 		err_set_field(e, ERR_INVALID, "name",
@@ -123,6 +133,24 @@ bool credential_add(PGconn *db, const char *actor, enum role role, const char *r
 		              "only the recipient role is bound to a recipient");
 		return false;
 	}
+	if (expires != NULL && !clock_text_instant_form(expires)) {
+		err_set_field(
+		    e, ERR_INVALID, "expires_at",
+		    "an expiry is a date YYYY-MM-DD (valid through that day, Europe/Brussels) "
+		    "or an RFC 3339 instant");
+		return false;
+	}
+	if (role == ROLE_RECIPIENT &&
+	    !store_registry_known(db, STORE_REGISTRY_RECIPIENT, recipient, &known, e))
+		return false;
+	if (role == ROLE_RECIPIENT && !known) {
+		err_set_field(
+		    e, ERR_INVALID, "recipient",
+		    "no recipient '%s' is registered: register it (POST /v1/recipients or "
+		    "deliberd import) first",
+		    recipient);
+		return false;
+	}
 	if (!credential_token_generate(token_out)) {
 		err_set(e, ERR_INTERNAL, "the random generator failed");
 		return false;
@@ -131,16 +159,25 @@ bool credential_add(PGconn *db, const char *actor, enum role role, const char *r
 	const char *rname = role_name(role);
 	if (!db_begin(db, e))
 		goto fail;
-	if (!store_credentials_insert(db, name, rname, recipient, hash, actor, &id, e)) {
+	if (!store_credentials_insert_expiring(db, name, rname, recipient, expires, hash, actor,
+	                                       &id, expired, e)) {
 		if (e->kind == ERR_CONFLICT) {
 			err_clear(e);
 			err_set_field(e, ERR_CONFLICT, "name",
 			              "an active credential is already named '%s'", name);
+		} else if (e->kind == ERR_INVALID || expires != NULL) {
+			/* PostgreSQL refused the date or instant itself (2025-02-30) */
+			err_clear(e);
+			err_set_field(e, ERR_INVALID, "expires_at", "not a valid date or instant");
 		}
 		goto fail_tx;
 	}
-	json_t *details =
-	    json_pack("{s:s,s:s,s:s?}", "name", name, "role", rname, "recipient", recipient);
+	if (expired[0] == 't') {
+		err_set_field(e, ERR_INVALID, "expires_at", "the expiry is already past");
+		goto fail_tx;
+	}
+	json_t *details = json_pack("{s:s,s:s,s:s?,s:s?}", "name", name, "role", rname, "recipient",
+	                            recipient, "expires_at", expires);
 	if (!audit_append_object(db, actor, "credential.add", "credential", id, details, e) ||
 	    !db_commit(db, e))
 		goto fail_tx;
@@ -215,12 +252,16 @@ json_t *credential_list(PGconn *db, struct err *e)
 		return NULL;
 	json_t *out = json_array();
 	for (int i = 0; out != NULL && i < PQntuples(r); i++) {
-		json_t *c = json_pack("{s:I,s:s,s:s,s:o,s:s,s:s,s:o,s:o}", "id",
-		                      (json_int_t)strtoll(PQgetvalue(r, i, 0), NULL, 10), "name",
-		                      PQgetvalue(r, i, 1), "role", PQgetvalue(r, i, 2), "recipient",
-		                      nullable(r, i, 3), "created_at", PQgetvalue(r, i, 4),
-		                      "created_by", PQgetvalue(r, i, 5), "revoked_at",
-		                      nullable(r, i, 6), "revoked_by", nullable(r, i, 7));
+		const char *status = !PQgetisnull(r, i, 6)                    ? "revoked"
+		                     : strcmp(PQgetvalue(r, i, 10), "t") == 0 ? "expired"
+		                                                              : "active";
+		json_t *c = json_pack(
+		    "{s:I,s:s,s:s,s:o,s:s,s:s,s:o,s:o,s:o,s:o,s:s}", "id",
+		    (json_int_t)strtoll(PQgetvalue(r, i, 0), NULL, 10), "name", PQgetvalue(r, i, 1),
+		    "role", PQgetvalue(r, i, 2), "recipient", nullable(r, i, 3), "created_at",
+		    PQgetvalue(r, i, 4), "created_by", PQgetvalue(r, i, 5), "revoked_at",
+		    nullable(r, i, 6), "revoked_by", nullable(r, i, 7), "expires_at",
+		    nullable(r, i, 8), "last_used_at", nullable(r, i, 9), "status", status);
 		if (c == NULL || json_array_append_new(out, c) != 0) {
 			json_decref(out);
 			out = NULL;

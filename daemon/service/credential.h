@@ -41,6 +41,15 @@ bool credential_add(PGconn *db, const char *actor, enum role role, const char *r
                     const char *name, char token_out[CREDENTIAL_TOKEN_LEN + 1], int64_t *id_out,
                     struct err *e) __attribute__((warn_unused_result));
 
+/* credential_add with an expiry: expires NULL (never), "YYYY-MM-DD" (valid through
+ * that Europe/Brussels day) or an RFC 3339 instant; a past or malformed one is
+ * ERR_INVALID (field expires_at).  A recipient credential's recipient must be
+ * registered (else ERR_INVALID, field recipient).  Audited as credential.add. */
+bool credential_create(PGconn *db, const char *actor, enum role role, const char *recipient,
+                       const char *name, const char *expires,
+                       char token_out[CREDENTIAL_TOKEN_LEN + 1], int64_t *id_out, struct err *e)
+    __attribute__((warn_unused_result));
+
 /* Revokes by id (ERR_NOT_FOUND, ERR_CONFLICT if already revoked) or by the name
  * of an active credential; audited.  *id_out (may be NULL) gets the id. */
 bool credential_revoke(PGconn *db, const char *actor, int64_t id, struct err *e)
@@ -49,7 +58,8 @@ bool credential_revoke_name(PGconn *db, const char *actor, const char *name, int
                             struct err *e) __attribute__((warn_unused_result));
 
 /* All credentials (never tokens or hashes) as a JSON array of
- * {id, name, role, recipient, created_at, created_by, revoked_at, revoked_by}. */
+ * {id, name, role, recipient, created_at, created_by, revoked_at, revoked_by,
+ * expires_at, last_used_at, status: active|revoked|expired}. */
 json_t *credential_list(PGconn *db, struct err *e) __attribute__((warn_unused_result));
 
 #endif

@@ -13,14 +13,31 @@ bool store_credentials_insert(PGconn *conn, const char *name, const char *role,
                               const char *recipient, const char *token_sha256,
                               const char *created_by, int64_t *id, struct err *e)
 {
-	const char *p[] = {name, role, recipient, token_sha256, created_by};
+	char past[1];
+	return store_credentials_insert_expiring(conn, name, role, recipient, NULL, token_sha256,
+	                                         created_by, id, past, e);
+}
+
+/* A date D expires at D+1 00:00 Europe/Brussels (valid through D); an instant as is. */
+#define EXPIRES(p)                                                                                 \
+	"CASE WHEN " p "::text IS NULL THEN NULL WHEN length(" p ") = 10 THEN (" p                 \
+	"::date + 1)::timestamp AT TIME ZONE 'Europe/Brussels' ELSE " p "::timestamptz END"
+
+bool store_credentials_insert_expiring(PGconn *conn, const char *name, const char *role,
+                                       const char *recipient, const char *expires,
+                                       const char *token_sha256, const char *created_by,
+                                       int64_t *id, char expired[1], struct err *e)
+{
+	const char *p[] = {name, role, recipient, token_sha256, created_by, expires};
 	PGresult *r = db_exec(conn, e,
 	                      "INSERT INTO credentials (name, role, recipient, token_sha256, "
-	                      "created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-	                      5, p);
+	                      "created_by, expires_at) VALUES ($1, $2, $3, $4, $5, " EXPIRES(
+	                          "$6") ") RETURNING id, coalesce(expires_at <= now(), false)",
+	                      6, p);
 	if (r == NULL)
 		return false;
 	bool ok = sscanf(PQgetvalue(r, 0, 0), "%" SCNd64, id) == 1;
+	expired[0] = PQgetvalue(r, 0, 1)[0];
 	PQclear(r);
 	if (!ok)
 		err_set(e, ERR_INTERNAL, "unreadable credential id");
@@ -80,16 +97,35 @@ bool store_credentials_revoke(PGconn *conn, int64_t id, const char *revoked_by, 
 PGresult *store_credentials_by_hash(PGconn *conn, const char *token_sha256, struct err *e)
 {
 	const char *p[] = {token_sha256};
-	return db_exec_prepared(conn, e,
-	                        "SELECT id, name, role, recipient FROM credentials "
-	                        "WHERE token_sha256 = $1 AND revoked_at IS NULL",
-	                        1, p);
+	/* Revoked and expired tokens find nothing; the use is noted at most once a
+	 * minute, in the same round trip. */
+	return db_exec_prepared(
+	    conn, e,
+	    "WITH c AS (SELECT id, name, role, recipient, last_used_at FROM credentials "
+	    "WHERE token_sha256 = $1 AND revoked_at IS NULL "
+	    "AND (expires_at IS NULL OR expires_at > now())), "
+	    "u AS (UPDATE credentials SET last_used_at = now() FROM c "
+	    "WHERE credentials.id = c.id AND (c.last_used_at IS NULL OR "
+	    "c.last_used_at < now() - interval '1 minute')) "
+	    "SELECT id, name, role, recipient FROM c",
+	    1, p);
 }
 
 PGresult *store_credentials_list(PGconn *conn, struct err *e)
 {
-	return db_exec(conn, e,
-	               "SELECT id, name, role, recipient, " TS("created_at") ", created_by, " TS(
-	                   "revoked_at") ", revoked_by FROM credentials ORDER BY id",
-	               0, NULL);
+	return db_exec(
+	    conn, e,
+	    "SELECT id, name, role, recipient, " TS("created_at") ", created_by, " TS(
+	        "revoked_at") ", revoked_by, " TS("expires_at") ", " TS("last_used_at") ", "
+	                                                                                "expires_"
+	                                                                                "at IS NOT "
+	                                                                                "NULL AND "
+	                                                                                "expires_"
+	                                                                                "at <= "
+	                                                                                "now() "
+	                                                                                "FROM "
+	                                                                                "credential"
+	                                                                                "s ORDER "
+	                                                                                "BY id",
+	    0, NULL);
 }

@@ -46,7 +46,8 @@ PGresult *store_sessions_by_hash(PGconn *conn, const char *token_sha256, struct 
 	    "SELECT c.id, c.name, c.role, c.recipient, s.id, " TS(
 	        "s.expires_at") " FROM ui_sessions s JOIN credentials c ON c.id = s.credential_id "
 	                        "WHERE s.token_sha256 = $1 AND s.ended_at IS NULL "
-	                        "AND s.expires_at > now() AND c.revoked_at IS NULL",
+	                        "AND s.expires_at > now() AND c.revoked_at IS NULL "
+	                        "AND (c.expires_at IS NULL OR c.expires_at > now())",
 	    1, p);
 }
 

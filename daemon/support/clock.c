@@ -234,3 +234,30 @@ int clock_days_between(int32_t a, int32_t b)
 		return 0;
 	return (int)(days_from_civil(yb, mb, db) - days_from_civil(ya, ma, da));
 }
+
+bool clock_text_instant_form(const char *s)
+{
+	static const char date[] = "dddd-dd-dd", time[] = "Tdd:dd:dd";
+	size_t n = strlen(s), i;
+	for (i = 0; i < 10; i++)
+		if (i >= n || (date[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != date[i]))
+			return false;
+	if (n == 10)
+		return true;
+	for (i = 0; i < 9; i++)
+		if (10 + i >= n ||
+		    (time[i] == 'd' ? !isdigit((unsigned char)s[10 + i]) : s[10 + i] != time[i]))
+			return false;
+	const char *p = s + 19;
+	if (*p == '.') {
+		size_t d = strspn(p + 1, "0123456789");
+		if (d == 0 || d > 6)
+			return false;
+		p += 1 + d;
+	}
+	if (strcmp(p, "Z") == 0)
+		return true;
+	return (p[0] == '+' || p[0] == '-') && strlen(p) == 6 && isdigit((unsigned char)p[1]) &&
+	       isdigit((unsigned char)p[2]) && p[3] == ':' && isdigit((unsigned char)p[4]) &&
+	       isdigit((unsigned char)p[5]);
+}

@@ -43,5 +43,9 @@ bool clock_due_instant(int32_t retention_until, int64_t *out) __attribute__((war
 int32_t clock_date_add(int32_t date, int days);
 /* Days from a to b (b - a) between two YYYYMMDD dates. */
 int clock_days_between(int32_t a, int32_t b);
+/* Is s, by its form, "YYYY-MM-DD" or an RFC 3339 instant
+ * "YYYY-MM-DDTHH:MM:SS[.ffffff](Z|+HH:MM|-HH:MM)"?  (Filters and expiries take
+ * either; PostgreSQL judges the values.) */
+bool clock_text_instant_form(const char *s);
 
 #endif

@@ -197,6 +197,14 @@ t_import() {
   t_run import "$@" || t_fail "import $*: $(cat "$T_DIR/run.err")"
 }
 
+# t_recipient ID [NAME]: registers a recipient directly in the database, for tests
+# that need one (a recipient credential must name a registered recipient) without
+# importing a deliberation.
+t_recipient() {
+  t_db "INSERT INTO recipients (id, name, created_by) VALUES ('$1', '${2:-$1}', 'test')" \
+    >/dev/null
+}
+
 # t_db SQL: runs one SQL statement against the test database, prints the rows
 # (unaligned, tuples only).
 t_db() {

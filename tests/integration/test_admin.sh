@@ -65,6 +65,10 @@ token=$(cat "$tmp/out")
 grep -q 'created credential 1' "$tmp/err" || fail "add: no note on stderr"
 grep -qF "$token" "$tmp/err" && fail "token on stderr"
 
+# a recipient credential needs a registered recipient
+expect_rc 2 "$DELIBERD" credential add --role recipient --recipient maastricht-sbe --name m
+grep -q "no recipient 'maastricht-sbe' is registered" "$tmp/err" || fail "unregistered recipient"
+psql -XqAt -c "INSERT INTO recipients (id, name, created_by) VALUES ('maastricht-sbe', 'M', 't')"
 expect_rc 0 "$DELIBERD" credential add --role recipient --recipient maastricht-sbe --name m
 expect_rc 2 "$DELIBERD" credential add --role recipient --name m2
 [[ ! -s $tmp/out ]] || fail "failed add printed on stdout"
@@ -78,6 +82,17 @@ expect_rc 0 "$DELIBERD" credential list --format json
 grep -qF "${token#dlb_}" "$tmp/out" && fail "token in list"
 expect_rc 0 "$DELIBERD" credential list
 grep -q 'governance' "$tmp/out" || fail "text list"
+# --expires: a date (through that day) or an instant; a past one is refused
+expect_rc 2 "$DELIBERD" credential add --role auditor --name old --expires 2001-01-01
+expect_rc 2 "$DELIBERD" credential add --role auditor --name old --expires soon
+expect_rc 0 "$DELIBERD" credential add --role output_checker --name later --expires 2999-12-31
+expect_rc 0 "$DELIBERD" credential list --format json
+[[ $(jq -r '.[2].expires_at' "$tmp/out") == 2999-12-31T23:00:00Z ]] ||
+  fail "expiry: $(jq -c '.[2]' "$tmp/out")"
+[[ $(jq -r '.[2].status + " " + .[2].role' "$tmp/out") == "active output_checker" ]] ||
+  fail "status"
+[[ $(jq -r '.[2].last_used_at' "$tmp/out") == null ]] || fail "last used"
+expect_rc 0 "$DELIBERD" credential revoke --name later
 
 expect_rc 0 "$DELIBERD" credential revoke --name ops
 [[ $(cat "$tmp/out") == "revoked credential 1" ]] || fail "revoke output"
@@ -87,7 +102,7 @@ expect_rc 2 "$DELIBERD" credential revoke
 
 # audit: intact, then broken at the row edited by hand
 expect_rc 0 "$DELIBERD" audit verify
-[[ $(cat "$tmp/out") == "audit trail intact: 3 events" ]] || fail "verify output: $(cat "$tmp/out")"
+[[ $(cat "$tmp/out") == "audit trail intact: 5 events" ]] || fail "verify output: $(cat "$tmp/out")"
 expect_rc 0 "$DELIBERD" audit list --after 1 --limit 1
 [[ $(jq -r '.seq' "$tmp/out") == 2 ]] || fail "audit list paging"
 [[ $(jq -r '.actor' "$tmp/out") == cli:* ]] || fail "audit actor"

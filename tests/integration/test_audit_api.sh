@@ -10,6 +10,7 @@ t_migrate
 auditor=$(t_credential auditor audra)
 governance=$(t_credential governance gus)
 delivery=$(t_credential delivery dora)
+t_recipient maastricht-sbe
 recipient=$(t_credential recipient rita maastricht-sbe)
 for i in 1 2 3; do
   t_credential auditor "extra$i" >/dev/null

@@ -16,6 +16,7 @@ t_run import "$conf" || t_fail "import: $(cat "$T_DIR/run.err")"
 gov=$(t_credential governance gina)
 delivery=$(t_credential delivery dora)
 auditor=$(t_credential auditor audra)
+t_recipient other-lab
 maastricht=$(t_credential recipient rita maastricht-sbe)
 other=$(t_credential recipient oscar other-lab)
 t_start

@@ -17,6 +17,7 @@ conf=$DELIBERD_SOURCE_DIR/conf/deliberations/21-128.conf
 t_run import "$conf" || t_fail "import: $(cat "$T_DIR/run.err")"
 gov=$(t_credential governance gina)
 auditor=$(t_credential auditor audra)
+t_recipient other-lab
 maastricht=$(t_credential recipient rita maastricht-sbe)
 other=$(t_credential recipient oscar other-lab)
 t_start

@@ -174,6 +174,15 @@ static void test_recipient(void **state)
 	struct principal p;
 	int64_t id;
 
+	/* a recipient that is not registered is refused */
+	assert_false(credential_add(f->db, "cli:test", ROLE_RECIPIENT, "maastricht-sbe", "m", token,
+	                            &id, &e));
+	assert_int_equal(e.kind, ERR_INVALID);
+	assert_string_equal(e.field, "recipient");
+	err_clear(&e);
+	count(f->db,
+	      "WITH x AS (INSERT INTO recipients (id, name, created_by) VALUES "
+	      "('maastricht-sbe', 'Maastricht', 'test') RETURNING 1) SELECT count(*) FROM x");
 	assert_true(credential_add(f->db, "cli:test", ROLE_RECIPIENT, "maastricht-sbe", "m", token,
 	                           &id, &e));
 	assert_true(credential_authenticate(f->db, token, &p, &e));
@@ -204,6 +213,47 @@ static void test_recipient(void **state)
 		assert_string_equal(e.field, bad[i].field);
 	}
 	assert_int_equal(count(f->db, "SELECT count(*) FROM credentials"), 1);
+}
+
+/* An expiry: a date is valid through that Brussels day, an instant as is; past or
+ * malformed ones are refused; an expired token authenticates no more. */
+static void test_expiry(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = {0};
+	char token[CREDENTIAL_TOKEN_LEN + 1];
+	struct principal p;
+	int64_t id = 0;
+
+	assert_true(credential_create(f->db, "cli:test", ROLE_AUDITOR, NULL, "a", "2999-12-31",
+	                              token, &id, &e));
+	assert_true(credential_authenticate(f->db, token, &p, &e));
+	assert_int_equal(count(f->db, "SELECT count(*) FROM credentials WHERE expires_at = "
+	                              "'3000-01-01 00:00:00+01' AND last_used_at IS NOT NULL"),
+	                 1);
+	static const char *const bad[] = {"2001-01-01", "2001-01-01T00:00:00Z", "tomorrow",
+	                                  "2025-02-30", "2025-01-01T10:00"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err_clear(&e);
+		assert_false(credential_create(f->db, "cli:test", ROLE_AUDITOR, NULL, "b", bad[i],
+		                               token, NULL, &e));
+		assert_int_equal(e.kind, ERR_INVALID);
+		assert_string_equal(e.field, "expires_at");
+	}
+	err_clear(&e);
+	assert_true(credential_create(f->db, "cli:test", ROLE_AUDITOR, NULL, "c",
+	                              "2999-01-01T00:00:00Z", token, &id, &e));
+	assert_true(credential_authenticate(f->db, token, &p, &e));
+	/* time passes: the expiry is moved into the past */
+	count(f->db, "WITH x AS (UPDATE credentials SET expires_at = now() - "
+	             "interval '1 second' WHERE name = 'c' RETURNING 1) SELECT count(*) FROM x");
+	assert_false(credential_authenticate(f->db, token, &p, &e));
+	assert_int_equal(e.kind, ERR_UNAUTHENTICATED);
+	json_t *list = credential_list(f->db, &e);
+	assert_non_null(list);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 1), "status")),
+	                    "expired");
+	json_decref(list);
 }
 
 static void test_names(void **state)
@@ -287,6 +337,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_add_authenticate_revoke, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recipient, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_authenticate_rejects, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_audit_failure_rolls_back, setup, teardown),
 	};
