@@ -170,37 +170,18 @@ static enum tok lex_next(struct lex *lx)
 		return lx->t =
 		           lex_error(lx, lx->line, "directives such as @include are not allowed");
 	lx->line_start = false;
+	/* one-character tokens: the punctuation of the grammar */
+	static const char punct[] = "=:;,[](){}";
+	static const enum tok punct_tok[] = {T_ASSIGN, T_ASSIGN, T_SEMI,   T_COMMA,  T_LBRACK,
+	                                     T_RBRACK, T_LPAREN, T_RPAREN, T_LBRACE, T_RBRACE};
+	const char *p = s[lx->i] != '\0' ? strchr(punct, s[lx->i]) : NULL;
+	if (p != NULL) {
+		lx->i++;
+		return lx->t = punct_tok[p - punct];
+	}
 	switch (s[lx->i]) {
 	case '\0':
 		return lx->t = T_END;
-	case '=':
-	case ':':
-		lx->i++;
-		return lx->t = T_ASSIGN;
-	case ';':
-		lx->i++;
-		return lx->t = T_SEMI;
-	case ',':
-		lx->i++;
-		return lx->t = T_COMMA;
-	case '[':
-		lx->i++;
-		return lx->t = T_LBRACK;
-	case ']':
-		lx->i++;
-		return lx->t = T_RBRACK;
-	case '(':
-		lx->i++;
-		return lx->t = T_LPAREN;
-	case ')':
-		lx->i++;
-		return lx->t = T_RPAREN;
-	case '{':
-		lx->i++;
-		return lx->t = T_LBRACE;
-	case '}':
-		lx->i++;
-		return lx->t = T_RBRACE;
 	case '"':
 		for (lx->i++; s[lx->i] != '\0' && s[lx->i] != '"'; lx->i++) {
 			if (s[lx->i] == '\\' && s[lx->i + 1] != '\0')
