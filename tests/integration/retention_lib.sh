@@ -70,6 +70,16 @@ r_round() {
   ROUND=$(cat "$T_DIR/run.out")
 }
 
+# r_round_same AT: a dry run at AT, then the real round at AT: both must report the
+# same actions (the dry run is that round, rolled back).  The real report in $ROUND.
+r_round_same() {
+  r_round "$1" --dry-run
+  local dry=$ROUND
+  r_round "$1"
+  [[ $(jq -S 'del(.dry_run)' <<<"$dry") == "$(jq -S 'del(.dry_run)' <<<"$ROUND")" ]] ||
+    t_fail "at $1 the dry run reported $(jq -c . <<<"$dry"), the real round $(jq -c . <<<"$ROUND")"
+}
+
 # r_last_order: the id of the newest destruction order.
 r_last_order() {
   r_sql "SELECT coalesce(max(id), 0) FROM destruction_orders"

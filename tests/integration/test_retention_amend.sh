@@ -32,7 +32,7 @@ t_http POST /v1/deliberations/21-128/versions "$GOV" -H 'Content-Type: applicati
 [[ $HTTP_STATUS == 200 || $HTTP_STATUS == 201 ]] || t_fail "amendment: $HTTP_STATUS $HTTP_BODY"
 
 # the next round cancels the order, with the reason
-r_round 2030-11-04T09:00:00+01:00
+r_round_same 2030-11-04T09:00:00+01:00 # dry run and real round: the same cancellation
 r_round_expect '.cancelled | length' 1
 r_round_expect '.cancelled[0].order' "$O1"
 r_round_expect '.ordered | length' 0
@@ -87,7 +87,7 @@ r_round_expect '.ordered | length' 0
 # status; a second earlier does nothing
 r_round 2032-01-31T23:59:59+01:00
 r_round_expect '.escalated | length' 0
-r_round 2032-02-01T00:00:00+01:00
+r_round_same 2032-02-01T00:00:00+01:00
 r_round_expect '.escalated | length' 1
 r_round 2032-02-02T00:00:00+01:00
 r_round_expect '.escalated | length' 0
@@ -97,7 +97,7 @@ t_expect_json '.destructions[0].id' "$O2"
 [[ $(r_sql "SELECT count(*) FROM outbox WHERE audience = 'governance' AND event = 'destruction.escalated'") == 1 ]] ||
   t_fail "no escalation in the outbox"
 # escalated again 7 days later
-r_round 2032-02-08T00:00:00+01:00
+r_round_same 2032-02-08T00:00:00+01:00
 r_round_expect '[.reminders[] | select(.kind == "after_due")] | length' 1
 [[ $(r_sql "SELECT count(*) FROM outbox WHERE audience = 'governance' AND event = 'destruction.escalated'") == 2 ]] ||
   t_fail "no second escalation 7 days after due_at"
