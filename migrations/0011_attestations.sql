@@ -20,7 +20,10 @@ BEGIN
 		VALUES (NEW.recipient_id, NEW.deliberation_ref,
 		        (NEW.shipped_at AT TIME ZONE 'Europe/Brussels')::date)
 		ON CONFLICT (recipient_id, deliberation_ref) DO UPDATE
-		SET first_shipped_on = LEAST(shipment_scopes.first_shipped_on, EXCLUDED.first_shipped_on);
+		SET first_shipped_on = EXCLUDED.first_shipped_on
+		-- only an earlier date writes: no new row version per shipment (a bulk
+		-- insert in one transaction would otherwise walk ever longer chains)
+		WHERE shipment_scopes.first_shipped_on > EXCLUDED.first_shipped_on;
 	END IF;
 	RETURN NULL;
 END
