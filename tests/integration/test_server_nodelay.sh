@@ -22,10 +22,14 @@ curl -sk --max-time 60 -w '%{time_total} %{num_connects}\n' "${urls[@]}" \
 # curl reports 0 new connections for a reused one
 reused=$(awk '$2 == 0' "$T_DIR/times" | wc -l)
 ((reused >= 25)) || t_fail "the connection was not kept alive ($reused reused)"
-# the slowest of the reused ones: the stall would be ~40 ms on every response
+# Nagle with delayed ACKs stalls every kept-alive response by ~40 ms, so the median
+# tells; single slow responses only say the machine is loaded (a test must not time
+# the machine, only the mechanism).
+median=$(awk '$2 == 0 {print $1}' "$T_DIR/times" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
 slow=$(awk '$2 == 0 && $1 > 0.035' "$T_DIR/times" | wc -l)
-t_note "reused $reused, over 35 ms: $slow; median $(awk '$2 == 0 {print $1}' "$T_DIR/times" | sort -n | sed -n 15p) s"
-((slow <= 5)) || t_fail "$slow of $reused kept-alive responses took over 35 ms (Nagle?)"
+t_note "reused $reused, over 35 ms: $slow; median $median s"
+awk -v m="$median" 'BEGIN {exit !(m < 0.035)}' ||
+  t_fail "the median kept-alive response took $median s (Nagle's 40 ms stall?)"
 
 # and a larger answer (the terms of no deliberation: a 404 JSON) keeps working too
 t_http GET /v1/audit "$tok"
