@@ -417,7 +417,7 @@ static json_t *certificate_document(const json_t *order, const json_t *parties,
 	return doc;
 }
 
-static struct certs_signer *load_signer(const struct config *c, struct err *e)
+struct certs_signer *destruction_load_signer(const struct config *c, struct err *e)
 {
 	if (c->signing_key == NULL || c->signing_key[0] == '\0' || c->signing_certificate == NULL ||
 	    c->signing_certificate[0] == '\0') {
@@ -570,7 +570,7 @@ json_t *destruction_confirm(PGconn *db, const struct config *c, const char *reci
 	json_t *conf = confirmation_parse(body, now, &performed, e);
 	if (conf == NULL)
 		return NULL;
-	struct certs_signer *signer = load_signer(c, e);
+	struct certs_signer *signer = destruction_load_signer(c, e);
 	if (signer == NULL) {
 		json_decref(conf);
 		return NULL;

@@ -47,4 +47,11 @@ bool destruction_certificate(PGconn *db, const char *recipient_scope, const char
 json_t *destruction_signers(PGconn *db, const struct config *c, struct err *e)
     __attribute__((warn_unused_result));
 
+/* The certificate key of the configuration (signing.key, signing.certificate),
+ * which signs destruction certificates and output releases alike; ERR_UNAVAILABLE
+ * when none is configured or it does not load. */
+struct certs_signer;
+struct certs_signer *destruction_load_signer(const struct config *c, struct err *e)
+    __attribute__((warn_unused_result));
+
 #endif

@@ -17,6 +17,7 @@
 #include "checks.h"
 #include "clock.h"
 #include "db.h"
+#include "destruction.h"
 #include "hex.h"
 #include "log.h"
 #include "output.h"
@@ -651,22 +652,6 @@ static json_t *release_document(const json_t *o, const json_t *session, const ch
 	return doc;
 }
 
-static struct certs_signer *signer_load(const struct config *c, struct err *e)
-{
-	if (c->signing_key == NULL || c->signing_key[0] == '\0' || c->signing_certificate == NULL ||
-	    c->signing_certificate[0] == '\0') {
-		err_set(e, ERR_UNAVAILABLE,
-		        "no signing key is configured (signing.key, "
-		        "signing.certificate): run `deliberd keygen`");
-		return NULL;
-	}
-	struct err why = {0};
-	struct certs_signer *s = certs_signer_load(c->signing_key, c->signing_certificate, &why);
-	if (s == NULL)
-		err_set(e, ERR_UNAVAILABLE, "the signing key cannot be loaded: %s", why.message);
-	return s;
-}
-
 /* Inside the transaction: signs and stores the release of output o. */
 static bool release_txn(PGconn *db, const struct certs_signer *signer, const json_t *o,
                         const char *actor, struct err *e)
@@ -801,7 +786,7 @@ static bool review_txn(PGconn *db, const struct config *c, const struct principa
 		 * granted by both */
 		json_decref(o);
 		o = store_outputs_get(db, id, NULL, false, e);
-		signer = o != NULL ? signer_load(c, e) : NULL;
+		signer = o != NULL ? destruction_load_signer(c, e) : NULL;
 		ok = signer != NULL && release_txn(db, signer, o, who->actor, e);
 		*released = ok;
 	}
