@@ -4,6 +4,7 @@
 // never translated: they are shown as recorded, in Dutch.
 
 const en = {
+  revoke: 'Revoke', new_credential: 'New credential', create: 'Create', token_once: 'The token of {name}, shown this once: give it to its holder now.',
   evidence: 'Evidence', rules: 'Rules', approvals: 'Approvals', submitted_at: 'Submitted', output: 'Output {id}', table: 'Table', cells: 'Cells and their rule results', cell: 'Cell', value: 'Value', reviews: 'Reviews', decision: 'Decision', comment: 'Comment', exceptions: 'Exceptions granted', release: 'Release', review: 'Record my review', st_pending: 'pending', st_released: 'released', st_rejected: 'rejected', st_proposed: 'proposed', st_approved: 'approved', proposed_by: 'Proposed by',
   language: 'Language', signin: 'Sign in', signin_title: 'Sign in to deliberd',
   signin_help: 'Paste the token of your deliberd credential. It is exchanged for a session that ends after a few hours or when you log out; the token itself is not kept by the browser.',
@@ -64,6 +65,7 @@ const en = {
 };
 
 const nl = {
+  revoke: 'Intrekken', new_credential: 'Nieuwe credential', create: 'Aanmaken', token_once: 'Het token van {name}, alleen nu getoond: geef het nu aan de houder.',
   evidence: 'Bewijs', rules: 'Regels', approvals: 'Goedkeuringen', submitted_at: 'Ingediend', output: 'Output {id}', table: 'Tabel', cells: 'Cellen en hun regelresultaten', cell: 'Cel', value: 'Waarde', reviews: 'Beoordelingen', decision: 'Beslissing', comment: 'Opmerking', exceptions: 'Toegestane uitzonderingen', release: 'Vrijgave', review: 'Mijn beoordeling registreren', st_pending: 'in behandeling', st_released: 'vrijgegeven', st_rejected: 'afgewezen', st_proposed: 'voorgesteld', st_approved: 'goedgekeurd', proposed_by: 'Voorgesteld door',
   language: 'Taal', signin: 'Aanmelden', signin_title: 'Aanmelden bij deliberd',
   signin_help: 'Plak het token van uw deliberd-credential. Het wordt ingewisseld voor een sessie die na enkele uren eindigt of wanneer u afmeldt; de browser bewaart het token zelf niet.',
@@ -124,6 +126,7 @@ const nl = {
 };
 
 const fr = {
+  revoke: 'Révoquer', new_credential: 'Nouvel accès', create: 'Créer', token_once: 'Le jeton de {name}, affiché cette seule fois : remettez-le maintenant à son titulaire.',
   evidence: 'Preuves', rules: 'Règles', approvals: 'Approbations', submitted_at: 'Soumis', output: 'Résultat {id}', table: 'Tableau', cells: 'Cellules et résultats des règles', cell: 'Cellule', value: 'Valeur', reviews: 'Examens', decision: 'Décision', comment: 'Commentaire', exceptions: 'Exceptions accordées', release: 'Diffusion', review: 'Enregistrer mon examen', st_pending: 'en attente', st_released: 'diffusé', st_rejected: 'rejeté', st_proposed: 'proposée', st_approved: 'approuvée', proposed_by: 'Proposée par',
   language: 'Langue', signin: 'Se connecter', signin_title: 'Se connecter à deliberd',
   signin_help: 'Collez le jeton de votre accès deliberd. Il est échangé contre une session qui prend fin après quelques heures ou à la déconnexion ; le navigateur ne conserve pas le jeton.',

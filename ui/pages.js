@@ -488,13 +488,56 @@ async function credentials(root) {
     root.append(h('p', { class: 'notice' }, t('cred_list_missing')));
     return;
   }
-  const j = await api('GET', '/v1/credentials');
-  const list = Array.isArray(j) ? j : j.credentials || [];
-  root.append(h('h2', {}, t('credentials')), table([t('id'), t('name'), t('role'), t('recipient'), t('created_at'),
-    t('expires_at'), t('last_used_at'), t('revoked_at')],
-  list.map((c) => h('tr', {}, h('td', { class: 'num' }, String(c.id)), h('td', {}, c.name), h('td', {}, t(`role_${c.role}`)),
-    h('td', {}, dash(c.recipient)), h('td', {}, instant(c.created_at)), h('td', {}, instant(c.expires_at)),
-    h('td', {}, instant(c.last_used_at)), h('td', {}, instant(c.revoked_at))))));
+  const body = h('tbody', {});
+  const canRevoke = s.role === 'governance' && hasRoute('POST', '/v1/credentials/{id}/revocation');
+  const msg = h('div', { 'aria-live': 'polite' });
+  const load = async () => {
+    const list = await allPages('/v1/credentials?limit=1000', 'credentials');
+    body.replaceChildren(...list.map((c) => h('tr', {}, h('td', { class: 'num' }, String(c.id)), h('td', {}, c.name),
+      h('td', {}, t(`role_${c.role}`)), h('td', {}, dash(c.recipient)), h('td', {}, instant(c.created_at)),
+      h('td', {}, instant(c.expires_at)), h('td', {}, instant(c.last_used_at)), h('td', {}, instant(c.revoked_at)),
+      canRevoke ? h('td', {}, c.revoked_at ? '—' : h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('revoke')} ${c.name}`,
+        onclick: async () => {
+          msg.replaceChildren();
+          try {
+            await api('POST', `/v1/credentials/${c.id}/revocation`);
+            await load();
+          } catch (e) {
+            msg.append(errorBox(e));
+          }
+        } }, t('revoke'))) : null)));
+    if (!list.length) body.append(h('tr', {}, h('td', { colspan: 9 }, t('none'))));
+  };
+  root.append(h('h2', {}, t('credentials')), msg, h('table', {}, h('thead', {}, h('tr', {},
+    [t('id'), t('name'), t('role'), t('recipient'), t('created_at'), t('expires_at'), t('last_used_at'), t('revoked_at'),
+      canRevoke ? t('revoke') : null].filter(Boolean).map((x) => h('th', { scope: 'col' }, x)))), body));
+  await load();
+  if (s.role !== 'governance' || !hasRoute('POST', '/v1/credentials')) return;
+  // a new credential: its token is shown once, here, and never again
+  const name = h('input', { id: 'n-name', type: 'text', required: true, size: 20 });
+  const role = h('select', { id: 'n-role' }, ['governance', 'delivery', 'recipient', 'auditor', 'output_checker']
+    .map((r) => h('option', { value: r }, t(`role_${r}`))));
+  const recipient = h('input', { id: 'n-recipient', type: 'text', size: 18 });
+  const expires = h('input', { id: 'n-expires', type: 'text', size: 22, placeholder: '2027-12-31T23:00:00Z' });
+  const out = h('div', { 'aria-live': 'polite' });
+  root.append(h('h2', {}, t('new_credential')), h('form', { class: 'filters', id: 'new-credential', onsubmit: async (ev) => {
+    ev.preventDefault();
+    out.replaceChildren();
+    const req = { name: name.value, role: role.value };
+    if (recipient.value.trim()) req.recipient = recipient.value.trim();
+    if (expires.value.trim()) req.expires_at = expires.value.trim();
+    try {
+      const c = await api('POST', '/v1/credentials', req);
+      out.append(h('div', { class: 'notice', role: 'status' }, h('p', {}, t('token_once', { name: c.name })),
+        h('code', { id: 'new-token' }, c.token)));
+      await load();
+    } catch (e) {
+      out.append(errorBox(e));
+    }
+  } },
+  h('label', { for: 'n-name' }, t('name'), name), h('label', { for: 'n-role' }, t('role'), role),
+  h('label', { for: 'n-recipient' }, t('recipient'), recipient), h('label', { for: 'n-expires' }, t('expires_at'), expires),
+  h('button', { type: 'submit' }, t('create'))), out);
 }
 
 // ---- output checking (phase 2): the queue, one output, the two-checker review ----

@@ -158,6 +158,20 @@ try {
     return rows.length > 0 && rows.every((r) => r.children[3] && r.children[3].textContent.startsWith('session.'));
   }, { timeout: 15000 }).catch(() => fail('audit: the action filter does not filter'));
   await visit(gov, '#/credentials', 'credentials', 'credentials');
+  if (setup.credentials_api) {
+    // a credential made through the form: its token shown once, then revoked
+    await gov.page.type('#n-name', 'made-in-the-console');
+    await gov.page.select('#n-role', 'auditor');
+    await gov.page.click('#new-credential button[type=submit]');
+    await gov.page.waitForSelector('#new-token', { timeout: 15000 });
+    check(/^dlb_/.test(await text(gov.page, '#new-token')), 'the new token is not shown');
+    const revoke = await gov.page.$('button[aria-label="Revoke made-in-the-console"]');
+    if (check(revoke !== null, 'no revoke button for the new credential')) {
+      await revoke.click();
+      await gov.page.waitForFunction(() => !document.querySelector('button[aria-label="Revoke made-in-the-console"]'), { timeout: 15000 })
+        .catch(() => fail('revoking through the console did not revoke'));
+    }
+  }
   // language switch: French, then Dutch; the deliberation's Dutch title stays as it is
   await gov.page.select('#lang', 'fr');
   await waitIdle(gov.page);

@@ -40,9 +40,13 @@ t_http POST "/v1/deliveries/$first/no-longer-needed" "$REC"
 t_expect_status 201
 order=$(jq -r .order.id <<<"$HTTP_BODY")
 
+# the credentials page manages credentials once the API has them
+t_http GET /v1/openapi.json "$GOV"
+creds=$(jq '.paths | has("/v1/credentials")' <<<"$HTTP_BODY")
+
 umask 077
-jq -n --arg g "$GOV" --arg d "$DELIV" --arg r "$REC" --arg a "$AUD" --arg o "$OTHER" --arg c "$CHK" --argjson order "$order" \
-  '{tokens: {governance: $g, delivery: $d, recipient: $r, auditor: $a, other_recipient: $o, output_checker: $c}, order: $order}' \
+jq -n --arg g "$GOV" --arg d "$DELIV" --arg r "$REC" --arg a "$AUD" --arg o "$OTHER" --arg c "$CHK" --argjson order "$order" --argjson creds "$creds" \
+  '{tokens: {governance: $g, delivery: $d, recipient: $r, auditor: $a, other_recipient: $o, output_checker: $c}, order: $order, credentials_api: $creds}' \
   >"$T_DIR/setup.json"
 mkdir -p "$T_DIR/shots"
 BASE_URL=$T_URL SETUP_FILE="$T_DIR/setup.json" SHOT_DIR="$T_DIR/shots" CHROMIUM=$chromium \
