@@ -13,7 +13,8 @@
 #  - Idempotency-Key: a retry gives the same check id and answer and records nothing
 #    more (one deliveries row, persons counted once); the same key with another body
 #    is 409 idempotency_key_reused; a retry while the first is still running follows it;
-#  - SIGHUP resizes the pool (checks.threads).
+#  - SIGHUP resizes the pool (checks.threads); with checks.queue = 0 a check beyond the
+#    pool's threads is 503 and recorded nowhere.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export DELIBERD_TEST_DB_PREFIX=${DELIBERD_TEST_DB_PREFIX:-pool_}
 
@@ -168,6 +169,21 @@ t_expect_error 404 not_found
 t_config checks.threads=3
 t_signal HUP
 t_wait_until 20 t_log_has 'check pool: 3 thread' || t_fail "the pool was not resized"
+
+# --- a full pool: 503, nothing recorded --------------------------------------------------
+reloads() { [[ $(grep -c 'configuration reloaded' "$T_LOG") -ge $1 ]]; }
+t_config checks.queue=0
+t_signal HUP
+t_wait_until 20 reloads 2 || t_fail "no second reload"
+n1=$(sql "SELECT count(*) FROM deliveries")
+for i in 1 2 3; do
+  slow -H 'Prefer: respond-async'
+  t_expect_status 202
+done
+slow -H 'Prefer: respond-async'
+t_expect_error 503 unavailable
+count_is() { [[ $(sql "SELECT count(*) FROM deliveries") == "$1" ]]; }
+t_wait_until 120 count_is $((n1 + 3)) || t_fail "the three accepted checks were not recorded"
 
 t_stop
 [[ $T_EXIT == 0 ]] || t_fail "serve exited $T_EXIT"
