@@ -23,21 +23,12 @@
 #include "csv.h"
 #include "extract_priv.h"
 #include "hex.h"
+#include "mem.h"
 #include "ident.h"
 #include "nn.h"
 #include "pattern.h"
 #include "personset.h"
 #include "utf8.h"
-
-void *extract_priv_calloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-	if (!p) {
-		fputs("deliberd: out of memory in the validator\n", stderr);
-		abort();
-	}
-	return p;
-}
 
 /* Grows one of the bounded buffers (carry, tmp) to hold n bytes. */
 static void buffer_reserve(char **buf, size_t *cap, size_t n)
@@ -747,7 +738,7 @@ struct extract_validator *extract_new(const struct terms_deliberation *d,
 		err_set(e, ERR_INVALID, "no deliberation or parameters to check against");
 		return NULL;
 	}
-	struct extract_validator *v = extract_priv_calloc(1, sizeof(*v));
+	struct extract_validator *v = mem_calloc(1, sizeof(*v));
 	v->d = d;
 	v->max_errors = p->max_errors ? p->max_errors : 100;
 	v->check_month = p->date / 100;
@@ -839,13 +830,13 @@ void extract_priv_report(struct extract_validator *v, struct extract_report *r)
 	}
 	memcpy(r->sha256, v->sha_hex, sizeof(r->sha256));
 	r->nerrors = v->nerrors;
-	r->errors = extract_priv_calloc(v->nerrors, sizeof(*r->errors));
+	r->errors = mem_calloc(v->nerrors, sizeof(*r->errors));
 	if (v->nerrors)
 		memcpy(r->errors, v->errors, v->nerrors * sizeof(*r->errors));
 	r->version = v->version;
 	snprintf(r->reference, sizeof(r->reference), "%s", v->reference);
 	r->max_errors = v->max_errors;
-	r->provisional = extract_priv_calloc(v->ncols + 1, sizeof(*r->provisional));
+	r->provisional = mem_calloc(v->ncols + 1, sizeof(*r->provisional));
 	for (size_t i = 0; i < v->ncols; i++) {
 		const struct varinfo *vi = v->cols[i].vi;
 		if (vi == NULL || vi->var == NULL || !vi->var->provisional)
@@ -902,7 +893,7 @@ bool extract_next_person(struct extract_validator *v, size_t *cursor, uint64_t *
 
 struct extract_validator *extract_priv_clone(const struct extract_validator *v)
 {
-	struct extract_validator *c = extract_priv_calloc(1, sizeof(*c));
+	struct extract_validator *c = mem_calloc(1, sizeof(*c));
 	c->d = v->d;
 	c->terms_known = v->terms_known;
 	c->body = v->body;
@@ -918,11 +909,10 @@ struct extract_validator *extract_priv_clone(const struct extract_validator *v)
 	c->header_done = true;
 	c->no_header = v->no_header;
 	c->ncols = v->ncols;
-	c->cols = extract_priv_calloc(v->ncols, sizeof(*c->cols));
+	c->cols = mem_calloc(v->ncols, sizeof(*c->cols));
 	for (size_t i = 0; i < v->ncols; i++) {
 		c->cols[i] = v->cols[i];
-		c->cols[i].memo =
-		    v->cols[i].memo ? extract_priv_calloc(1, sizeof(struct memo)) : NULL;
+		c->cols[i].memo = v->cols[i].memo ? mem_calloc(1, sizeof(struct memo)) : NULL;
 	}
 	csv_record_init(&c->rec);
 	c->line = 1;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "extract_priv.h"
+#include "mem.h"
 #include "ident.h"
 #include "nn.h"
 #include "pattern.h"
@@ -106,16 +107,16 @@ static bool nameset_add(struct nameset *t, const struct csv_field *fields, uint3
 void extract_priv_setup_columns(struct extract_validator *v, const struct csv_record *r)
 {
 	uint32_t n = r->nfields < r->fields_cap ? r->nfields : r->fields_cap;
-	bool *seen = extract_priv_calloc(v->nvars, sizeof(bool)); /* variables met so far */
+	bool *seen = mem_calloc(v->nvars, sizeof(bool)); /* variables met so far */
 	bool anchored = header_anchored(v, r, n);
 	struct nameset names;
 	size_t cap = 16;
 	while (cap < 2 * (size_t)n)
 		cap *= 2;
-	names.slot = extract_priv_calloc(cap, sizeof(*names.slot));
+	names.slot = mem_calloc(cap, sizeof(*names.slot));
 	names.mask = cap - 1;
 	v->ncols = r->nfields;
-	v->cols = extract_priv_calloc(r->nfields, sizeof(*v->cols));
+	v->cols = mem_calloc(r->nfields, sizeof(*v->cols));
 	for (uint32_t i = 0; i < n; i++) {
 		const struct csv_field *f = &r->fields[i];
 		struct column *c = &v->cols[i];
@@ -158,7 +159,7 @@ void extract_priv_setup_columns(struct extract_validator *v, const struct csv_re
 		c->required = vi->var->required;
 		c->person = strcmp(vi->var->code, "person_id") == 0 && vi->kind == K_PSEUDONYM;
 		if (vi->pat)
-			c->memo = extract_priv_calloc(1, sizeof(*c->memo));
+			c->memo = mem_calloc(1, sizeof(*c->memo));
 	}
 	for (size_t k = 0; v->terms_known && k < v->nvars; k++)
 		if (v->vars[k].var->required && !seen[k])
@@ -202,7 +203,7 @@ static uint8_t kind_of(enum terms_type t)
 bool extract_priv_compile_vars(struct extract_validator *v, struct err *e)
 {
 	const struct terms_body *b = v->body;
-	v->vars = extract_priv_calloc(b->nvariables, sizeof(*v->vars));
+	v->vars = mem_calloc(b->nvariables, sizeof(*v->vars));
 	v->nvars = b->nvariables;
 	v->owns_vars = true;
 	for (size_t i = 0; i < b->nvariables; i++) {

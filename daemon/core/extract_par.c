@@ -27,6 +27,7 @@
 #include "csv.h"
 #include "extract.h"
 #include "extract_priv.h"
+#include "hex.h"
 
 #define SLICE (4u << 20)   /* bytes fed per call, between progress updates */
 #define PAR_MIN (8u << 20) /* below this, one stream */
@@ -137,8 +138,7 @@ static void hash_all(struct runner *run)
 		ok = p != NULL && EVP_DigestUpdate(ctx, p, n);
 	}
 	if (ok && EVP_DigestFinal_ex(ctx, md, &mdlen)) {
-		for (int i = 0; i < 32; i++)
-			snprintf(run->hex + 2 * i, 3, "%02x", md[i]);
+		hex_encode(md, sizeof(md), run->hex);
 		run->hashed = true;
 	}
 	EVP_MD_CTX_free(ctx);
@@ -478,8 +478,7 @@ struct extract_validator *extract_run_stream(const struct terms_deliberation *d,
 	ok = !failed && s.ok && EVP_DigestFinal_ex(s.sha, md, &mdlen) && mdlen == sizeof(md);
 	if (ok) {
 		char hex[65];
-		for (int i = 0; i < 32; i++)
-			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		hex_encode(md, sizeof(md), hex);
 		extract_priv_set_hash(v, false, hex);
 		extract_finish(v, r);
 	} else if (!failed) {

@@ -133,9 +133,6 @@ static inline bool has_high(const char *s, size_t len)
 	return false;
 }
 
-/* calloc for the validator, whose allocation failures have no error channel: out of
- * memory stops the process. */
-void *extract_priv_calloc(size_t n, size_t size);
 /* Counts an error and keeps it as an example while there is room. */
 void extract_priv_add_error(struct extract_validator *v, enum extract_rule rule, uint64_t line,
                             uint32_t field, const char *column);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "mem.h"
 
 static const char *const rule_names[OUT_RULE_COUNT] = {
     [OUT_THRESHOLD] = "threshold",
@@ -271,36 +272,6 @@ struct output_builder {
 	size_t keycap;
 };
 
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (p == NULL) {
-		fputs("deliberd: out of memory in the output builder\n", stderr);
-		abort();
-	}
-	return p;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-	if (p == NULL) {
-		fputs("deliberd: out of memory in the output builder\n", stderr);
-		abort();
-	}
-	return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-	if (q == NULL) {
-		fputs("deliberd: out of memory in the output builder\n", stderr);
-		abort();
-	}
-	return q;
-}
-
 static uint64_t hash_bytes(const char *s, size_t n)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -322,21 +293,21 @@ struct output_builder *output_builder_new(const struct output_spec *spec, struct
 {
 	if (!output_spec_check(spec, e))
 		return NULL;
-	struct output_builder *b = xcalloc(1, sizeof(*b));
+	struct output_builder *b = mem_calloc(1, sizeof(*b));
 	b->spec = *spec;
 	b->line = 1;
 	b->col_value = b->col_person = -1;
 	csv_record_init(&b->rec);
 	b->cells_cap = 64;
-	b->cells = xcalloc(b->cells_cap, sizeof(*b->cells));
+	b->cells = mem_calloc(b->cells_cap, sizeof(*b->cells));
 	b->cmask = 127;
-	b->cslot = xcalloc(b->cmask + 1, sizeof(*b->cslot));
+	b->cslot = mem_calloc(b->cmask + 1, sizeof(*b->cslot));
 	b->pmask = 1023;
-	b->pairs = xmalloc((b->pmask + 1) * sizeof(*b->pairs));
+	b->pairs = mem_malloc((b->pmask + 1) * sizeof(*b->pairs));
 	for (size_t i = 0; i <= b->pmask; i++)
 		b->pairs[i].person = UINT64_MAX;
 	b->permask = 1023;
-	b->persons = xmalloc((b->permask + 1) * sizeof(*b->persons));
+	b->persons = mem_malloc((b->permask + 1) * sizeof(*b->persons));
 	memset(b->persons, 0xff, (b->permask + 1) * sizeof(*b->persons));
 	b->last_pair = SIZE_MAX;
 	b->last_person = UINT64_MAX;
@@ -474,7 +445,7 @@ static void persons_add(struct output_builder *b, uint64_t id)
 	if (++b->npersons * 10 < (b->permask + 1) * 7)
 		return;
 	size_t ncap = (b->permask + 1) * 2;
-	uint64_t *np = xmalloc(ncap * sizeof(*np));
+	uint64_t *np = mem_malloc(ncap * sizeof(*np));
 	memset(np, 0xff, ncap * sizeof(*np));
 	for (size_t i = 0; i <= b->permask; i++) {
 		if (b->persons[i] == UINT64_MAX)
@@ -503,10 +474,10 @@ static uint32_t cell_of(struct output_builder *b, const char *key, size_t n)
 		return UINT32_MAX;
 	if (b->ncells == b->cells_cap) {
 		b->cells_cap *= 2;
-		b->cells = xrealloc(b->cells, b->cells_cap * sizeof(*b->cells));
+		b->cells = mem_realloc(b->cells, b->cells_cap * sizeof(*b->cells));
 	}
 	struct cellrec *c = &b->cells[b->ncells];
-	c->key = xmalloc(n + 1);
+	c->key = mem_malloc(n + 1);
 	memcpy(c->key, key, n);
 	c->key[n] = '\0';
 	c->keylen = (uint32_t)n;
@@ -514,7 +485,7 @@ static uint32_t cell_of(struct output_builder *b, const char *key, size_t n)
 	b->cslot[j] = (uint32_t)++b->ncells;
 	if (b->ncells * 2 > b->cmask + 1) {
 		size_t ncap = (b->cmask + 1) * 2;
-		uint32_t *ns = xcalloc(ncap, sizeof(*ns));
+		uint32_t *ns = mem_calloc(ncap, sizeof(*ns));
 		for (size_t i = 0; i < b->ncells; i++) {
 			size_t k = hash_bytes(b->cells[i].key, b->cells[i].keylen) & (ncap - 1);
 			while (ns[k])
@@ -539,7 +510,7 @@ static size_t pair_slot(const struct pair *p, size_t mask, uint32_t cell, uint64
 static void pairs_grow(struct output_builder *b)
 {
 	size_t ncap = (b->pmask + 1) * 2;
-	struct pair *np = xmalloc(ncap * sizeof(*np));
+	struct pair *np = mem_malloc(ncap * sizeof(*np));
 	for (size_t i = 0; i < ncap; i++)
 		np[i].person = UINT64_MAX;
 	for (size_t i = 0; i <= b->pmask; i++)
@@ -582,7 +553,7 @@ static bool take_row(struct output_builder *b, const struct csv_record *r, struc
 			return fail_line(e, b->line, b->spec.by[k], "a control character");
 		if (n + f->len + 1 > b->keycap) {
 			b->keycap = 2 * (n + f->len + 1) + 64;
-			b->key = xrealloc(b->key, b->keycap);
+			b->key = mem_realloc(b->key, b->keycap);
 		}
 		if (k > 0)
 			b->key[n++] = '\x1f';
@@ -672,7 +643,7 @@ bool output_builder_feed(struct output_builder *b, const char *p, size_t n, stru
 		size_t take = n < room ? n : room;
 		if (b->len + take > b->cap) {
 			b->cap = b->len + take + (1u << 16);
-			b->buf = xrealloc(b->buf, b->cap);
+			b->buf = mem_realloc(b->buf, b->cap);
 		}
 		memcpy(b->buf + b->len, p, take);
 		b->len += take;
@@ -707,7 +678,7 @@ struct output_table *output_builder_finish(struct output_builder *b, struct err 
 		fail_line(e, 1, NULL, "no header (an empty file)");
 		return NULL;
 	}
-	struct output_table *t = xcalloc(1, sizeof(*t));
+	struct output_table *t = mem_calloc(1, sizeof(*t));
 	t->spec = b->spec;
 	t->rows = b->rows;
 	t->persons = b->npersons;
@@ -720,11 +691,11 @@ struct output_table *output_builder_finish(struct output_builder *b, struct err 
 	size_t nc = b->ncells;
 	/* sort the keys (0x1f sorts below every printable byte, so this is the
 	 * order of the codes one by one) and remember where each cell went */
-	const char **keys = xcalloc(nc, sizeof(*keys));
+	const char **keys = mem_calloc(nc, sizeof(*keys));
 	for (size_t i = 0; i < nc; i++)
 		keys[i] = b->cells[i].key;
 	qsort(keys, nc, sizeof(*keys), cmp_keys);
-	uint32_t *pos = xcalloc(nc, sizeof(*pos));
+	uint32_t *pos = mem_calloc(nc, sizeof(*pos));
 	for (size_t i = 0; i < nc; i++) {
 		/* the cell whose key is keys[i]: found through the hash table */
 		size_t n = strlen(keys[i]);
@@ -734,15 +705,15 @@ struct output_table *output_builder_finish(struct output_builder *b, struct err 
 		pos[b->cslot[j] - 1] = (uint32_t)i;
 	}
 	t->ncells = nc;
-	t->cells = xcalloc(nc, sizeof(*t->cells));
+	t->cells = mem_calloc(nc, sizeof(*t->cells));
 	for (size_t i = 0; i < nc; i++) {
 		struct output_cell *c = &t->cells[pos[i]];
-		c->codes = xcalloc(b->spec.nby, sizeof(*c->codes));
+		c->codes = mem_calloc(b->spec.nby, sizeof(*c->codes));
 		const char *kp = b->cells[i].key;
 		for (size_t v = 0; v < b->spec.nby; v++) {
 			const char *end = strchr(kp, '\x1f');
 			size_t n = end != NULL ? (size_t)(end - kp) : strlen(kp);
-			c->codes[v] = xmalloc(n + 1);
+			c->codes[v] = mem_malloc(n + 1);
 			memcpy(c->codes[v], kp, n);
 			c->codes[v][n] = '\0';
 			kp += n + (end != NULL);
@@ -754,8 +725,8 @@ struct output_table *output_builder_finish(struct output_builder *b, struct err 
 	free(keys);
 	/* one pass over the pairs: persons, totals, the two largest, min, max,
 	 * and the moments for sd; a second only for medians */
-	double *mn = xcalloc(nc, sizeof(double)), *mx = xcalloc(nc, sizeof(double)),
-	       *sq = xcalloc(nc, sizeof(double));
+	double *mn = mem_calloc(nc, sizeof(double)), *mx = mem_calloc(nc, sizeof(double)),
+	       *sq = mem_calloc(nc, sizeof(double));
 	for (size_t i = 0; i <= b->pmask; i++) {
 		const struct pair *p = &b->pairs[i];
 		if (p->person == UINT64_MAX)
@@ -780,10 +751,10 @@ struct output_table *output_builder_finish(struct output_builder *b, struct err 
 	double **vals = NULL;
 	size_t *nv = NULL;
 	if (b->spec.stat == OUTPUT_MEDIAN) {
-		vals = xcalloc(nc, sizeof(*vals));
-		nv = xcalloc(nc, sizeof(*nv));
+		vals = mem_calloc(nc, sizeof(*vals));
+		nv = mem_calloc(nc, sizeof(*nv));
 		for (size_t i = 0; i < nc; i++)
-			vals[i] = xmalloc(t->cells[i].persons * sizeof(double));
+			vals[i] = mem_malloc(t->cells[i].persons * sizeof(double));
 		for (size_t i = 0; i <= b->pmask; i++)
 			if (b->pairs[i].person != UINT64_MAX) {
 				uint32_t ci = pos[b->pairs[i].cell];

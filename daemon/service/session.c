@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "credential.h"
 #include "db.h"
+#include "hex.h"
 #include "store_sessions.h"
 
 #define SESSION_PREFIX "dls_"
@@ -31,12 +32,8 @@ static void csrf_of(const char *token, char out[SESSION_CSRF_LEN + 1])
 {
 	char buf[16 + SESSION_TOKEN_LEN];
 	int n = snprintf(buf, sizeof(buf), "deliberd-csrf:%s", token);
-	unsigned char md[32];
-	unsigned int mdlen = 0;
-	EVP_Digest(buf, (size_t)n, md, &mdlen, EVP_sha256(), NULL);
+	(void)hex_sha256(buf, (size_t)n, out);
 	OPENSSL_cleanse(buf, sizeof(buf));
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
 bool session_start(PGconn *db, const struct principal *who, int minutes,
@@ -51,8 +48,7 @@ bool session_start(PGconn *db, const struct principal *who, int minutes,
 		return false;
 	}
 	memcpy(token_out, SESSION_PREFIX, 4);
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(token_out + 4 + 2 * i, 3, "%02x", raw[i]);
+	hex_encode(raw, sizeof(raw), token_out + 4);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	credential_token_hash(token_out, hash);
 	csrf_of(token_out, info->csrf);
