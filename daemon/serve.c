@@ -10,6 +10,7 @@
 #include "db.h"
 #include "log.h"
 #include "migrate.h"
+#include "store_privileges.h"
 #include "retention.h"
 #include "route.h"
 #include "server.h"
@@ -95,6 +96,12 @@ static int cli_serve(int argc, char **argv)
 		config_unref(c);
 		return CLI_ERROR;
 	}
+	struct store_role role = {0};
+	if (store_privileges_whoami(db, &role, &e) && (role.superuser || role.owned > 0))
+		log_warn("database.conninfo connects as %s, %s: the audit trail's append-only "
+		         "triggers do not bind it; connect as a role that owns nothing "
+		         "(database.migrate_conninfo, docs/security.md)",
+		         role.name, role.superuser ? "a superuser" : "the owner of tables");
 	db_close(db);
 
 	struct server *s = server_new(c, &e);

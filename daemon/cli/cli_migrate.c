@@ -3,18 +3,55 @@
  * on stdout, which scripts rely on.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "cli_util.h"
 #include "config.h"
 #include "db.h"
 #include "migrate.h"
+#include "store_privileges.h"
 
 static void print_applied(const char *name, void *arg)
 {
 	(void)arg;
 	printf("applied %s\n", name);
 	fflush(stdout);
+}
+
+/* With database.migrate_conninfo set, the daemon's role (database.conninfo) gets
+ * exactly its privileges on every table there now is.  False with a message. */
+static bool migrate_grant(PGconn *owner, const struct config *c)
+{
+	struct err e = {0};
+	struct store_role me = {0}, app = {0};
+	PGconn *db = db_connect(c, &e);
+	bool ok = db != NULL && store_privileges_whoami(db, &app, &e) &&
+	          store_privileges_whoami(owner, &me, &e);
+	db_close(db);
+	if (!ok) {
+		fprintf(stderr, "deliberd migrate: the daemon's role (database.conninfo): %s\n",
+		        e.message);
+		return false;
+	}
+	if (strcmp(me.name, app.name) == 0) {
+		printf("database.conninfo connects as the owner %s: no privileges to grant\n",
+		       me.name);
+		return true;
+	}
+	if (!store_privileges_grant(owner, app.name, &e)) {
+		fprintf(stderr, "deliberd migrate: granting to %s: %s\n", app.name, e.message);
+		return false;
+	}
+	printf("privileges of %s: audit trail SELECT, INSERT; other tables SELECT, INSERT, "
+	       "UPDATE, DELETE\n",
+	       app.name);
+	if (app.superuser || app.owned > 0)
+		fprintf(stderr,
+		        "deliberd migrate: warning: %s is %s: the append-only triggers do not "
+		        "bind it (docs/security.md)\n",
+		        app.name, app.superuser ? "a superuser" : "the owner of tables");
+	return true;
 }
 
 static const char migrate_usage[] =
@@ -50,15 +87,20 @@ static int cli_migrate(int argc, char **argv)
 		dir = c->migrations_dir != NULL && c->migrations_dir[0] != '\0'
 		          ? c->migrations_dir
 		          : migrate_default_dir();
-	PGconn *db = cli_util_connect("migrate", c);
+	struct err ce = {0};
+	PGconn *db = db_connect_owner(c, &ce);
+	if (db == NULL)
+		fprintf(stderr, "deliberd migrate: %s\n", ce.message);
 	rc = CLI_ERROR;
 	if (db != NULL) {
 		struct err e = {0};
 		int applied = 0, total = 0;
 		if (migrate_apply(db, dir, print_applied, NULL, &applied, &total, &e)) {
-			printf("schema is current (%d migration%s)\n", total,
-			       total == 1 ? "" : "s");
-			rc = CLI_OK;
+			if (c->migrate_conninfo[0] == '\0' || migrate_grant(db, c)) {
+				printf("schema is current (%d migration%s)\n", total,
+				       total == 1 ? "" : "s");
+				rc = CLI_OK;
+			}
 		} else {
 			fprintf(stderr, "deliberd migrate: %s\n", e.message);
 		}

@@ -65,10 +65,8 @@ static bool db_session_setup(PGconn *conn, const struct config *c, struct err *e
 	return true;
 }
 
-PGconn *db_connect(const struct config *c, struct err *e)
+static PGconn *db_connect_with(const struct config *c, const char *conninfo, struct err *e)
 {
-	const char *conninfo =
-	    c != NULL && c->database_conninfo != NULL ? c->database_conninfo : "";
 	/* Our defaults come first so that an explicit conninfo can still override
 	 * them; dbname is expanded as a full conninfo string or URI. */
 	const char *keys[] = {"application_name", "connect_timeout", "dbname", NULL};
@@ -102,6 +100,19 @@ PGconn *db_connect(const struct config *c, struct err *e)
 	                    PQsetInstanceData(conn, db_event, st)))
 		free(st);
 	return conn;
+}
+
+PGconn *db_connect(const struct config *c, struct err *e)
+{
+	return db_connect_with(
+	    c, c != NULL && c->database_conninfo != NULL ? c->database_conninfo : "", e);
+}
+
+PGconn *db_connect_owner(const struct config *c, struct err *e)
+{
+	if (c != NULL && c->migrate_conninfo != NULL && c->migrate_conninfo[0] != '\0')
+		return db_connect_with(c, c->migrate_conninfo, e);
+	return db_connect(c, e);
 }
 
 bool db_ensure(PGconn **conn, const struct config *c, struct err *e)

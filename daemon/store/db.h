@@ -15,6 +15,9 @@
 /* Connects with the config's conninfo (or PG* variables), UTC session time zone
  * and a statement timeout; ERR_UNAVAILABLE on failure. */
 PGconn *db_connect(const struct config *c, struct err *e) __attribute__((warn_unused_result));
+/* Connects as the schema's owner: database.migrate_conninfo, or conninfo when that
+ * is empty (deliberd migrate). */
+PGconn *db_connect_owner(const struct config *c, struct err *e) __attribute__((warn_unused_result));
 /* Reconnects a broken connection in place; false if the server is still unreachable. */
 bool db_ensure(PGconn **conn, const struct config *c, struct err *e);
 void db_close(PGconn *conn);

@@ -84,6 +84,12 @@ static const struct key_spec keys[] = {
     {"signing", "key", K_PATH, F(signing_key), 0, 0},
     {"signing", "certificate", K_PATH, F(signing_certificate), 0, 0},
     {"ui", "session_minutes", K_INT, F(ui_session_minutes), 5, 1440},
+    {"database", "migrate_conninfo", K_STRING, F(migrate_conninfo), 0, 4096},
+    {"limits", "header_timeout_ms", K_INT, F(header_timeout_ms), 100, 3600000},
+    {"limits", "max_connections_per_address", K_INT, F(max_connections_per_address), 1, 100000},
+    {"audit", "checkpoint_dir", K_PATH, F(audit_checkpoint_dir), 0, 0},
+    {"audit", "checkpoint_key", K_PATH, F(audit_checkpoint_key), 0, 0},
+    {"audit", "checkpoint_interval_seconds", K_INT, F(audit_checkpoint_interval_seconds), 0, 86400},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -160,6 +166,12 @@ struct config *config_default(void)
 	c->signing_certificate = xstrdup("");
 	c->migrations_dir = xstrdup(DELIBERD_SOURCE_DIR "/migrations");
 	c->ui_session_minutes = 480;
+	c->migrate_conninfo = xstrdup("");
+	c->header_timeout_ms = 10000;
+	c->max_connections_per_address = 64;
+	c->audit_checkpoint_dir = xstrdup("audit-checkpoints");
+	c->audit_checkpoint_key = xstrdup("");
+	c->audit_checkpoint_interval_seconds = 3600;
 	return c;
 }
 
@@ -489,7 +501,7 @@ static bool config_walk(struct config *c, config_t *lc, const char *path, const 
 		if (sname == NULL || key_find(sname, NULL) == NULL) {
 			err_set_field(e, ERR_INVALID, sname != NULL ? sname : "",
 			              "%s:%d: %s: unknown section (known: listen, tls, database, "
-			              "log, limits, checks, retention, signing, ui)",
+			              "log, limits, checks, retention, signing, ui, audit)",
 			              path, line, sname != NULL ? sname : "?");
 			return false;
 		}
@@ -530,6 +542,30 @@ static bool config_walk(struct config *c, config_t *lc, const char *path, const 
 	return true;
 }
 
+/* Default paths that live beside the configuration file: the audit checkpoints (and
+ * their key inside that directory unless set). */
+static void config_anchor_defaults(struct config *c, const char *dir)
+{
+	if (c->audit_checkpoint_dir[0] != '\0' && c->audit_checkpoint_dir[0] != '/') {
+		size_t n = strlen(dir) + strlen(c->audit_checkpoint_dir) + 2;
+		char *abs = malloc(n);
+		if (abs == NULL)
+			abort();
+		snprintf(abs, n, "%s/%s", dir, c->audit_checkpoint_dir);
+		free(c->audit_checkpoint_dir);
+		c->audit_checkpoint_dir = abs;
+	}
+	if (c->audit_checkpoint_key[0] == '\0' && c->audit_checkpoint_dir[0] != '\0') {
+		size_t n = strlen(c->audit_checkpoint_dir) + sizeof("/checkpoint.key");
+		char *key = malloc(n);
+		if (key == NULL)
+			abort();
+		snprintf(key, n, "%s/checkpoint.key", c->audit_checkpoint_dir);
+		free(c->audit_checkpoint_key);
+		c->audit_checkpoint_key = key;
+	}
+}
+
 struct config *config_parse(const char *text, size_t len, const char *path, struct err *e)
 {
 	config_t lc;
@@ -555,6 +591,8 @@ struct config *config_parse(const char *text, size_t len, const char *path, stru
 	c->path = xstrdup(path);
 	char *dir = dir_of(path);
 	bool ok = config_walk(c, &lc, path, dir, e);
+	if (ok)
+		config_anchor_defaults(c, dir);
 	free(dir);
 	config_destroy(&lc);
 	if (!ok) {

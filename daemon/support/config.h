@@ -55,6 +55,15 @@ struct config {
 	char *signing_certificate; /* X.509 PEM */
 	/* database, continued */
 	char *migrations_dir; /* default DELIBERD_SOURCE_DIR "/migrations" */
+	/* database, continued: the role that owns the schema (deliberd migrate); "" = conninfo */
+	char *migrate_conninfo;
+	/* limits, continued */
+	int header_timeout_ms;           /* a new connection's first request headers, 10 s */
+	int max_connections_per_address; /* open connections from one client address, 64 */
+	/* audit checkpoints (signed tree heads kept outside the database) */
+	char *audit_checkpoint_dir; /* default "audit-checkpoints" beside the config file */
+	char *audit_checkpoint_key; /* Ed25519 PEM; default <checkpoint_dir>/checkpoint.key */
+	int audit_checkpoint_interval_seconds; /* default 3600; 0 = only at shutdown */
 	/* ui (the web console) */
 	int ui_session_minutes; /* sign-in session lifetime, default 480 */
 };

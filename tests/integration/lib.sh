@@ -80,6 +80,20 @@ t_cleanup() {
   return $rc
 }
 
+# t_app_role: the role the daemon and the CLI connect as, as in production (see
+# docs/security.md): it owns nothing, `deliberd migrate` (as $PGUSER, the owner)
+# grants it what it needs, so the append-only triggers bind it.  Roles belong to the
+# whole cluster: created once, by whichever test comes first.
+T_APP_ROLE=${DELIBERD_TEST_APP_ROLE:-deliberd_app}
+t_app_role() {
+  psql -XAtq -d postgres -v ON_ERROR_STOP=1 >/dev/null 2>&1 <<SQL || t_fail "cannot create the role $T_APP_ROLE"
+DO \$\$ BEGIN
+  CREATE ROLE $T_APP_ROLE LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+END \$\$;
+SQL
+}
+
 # t_init NAME: a temporary directory, a database of its own, a fresh self-signed
 # certificate for 127.0.0.1/localhost, and the default test configuration.
 t_init() {
@@ -88,6 +102,7 @@ t_init() {
   trap t_cleanup EXIT
   T_DB="${DELIBERD_TEST_DB_PREFIX:-t_}${T_NAME}_$$_$RANDOM"
   createdb "$T_DB"
+  t_app_role
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
     -keyout "$T_DIR/key.pem" -out "$T_DIR/cert.pem" -days 2 -subj "/CN=localhost" \
     -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null ||
@@ -100,7 +115,8 @@ t_init() {
     [listen.workers]=2
     [tls.certificate]='"cert.pem"'
     [tls.key]='"key.pem"'
-    [database.conninfo]="\"dbname=$T_DB\""
+    [database.conninfo]="\"dbname=$T_DB user=$T_APP_ROLE\""
+    [database.migrate_conninfo]="\"dbname=$T_DB\""
     [database.migrations_dir]="\"$DELIBERD_SOURCE_DIR/migrations\""
     [log.level]='"debug"'
     [log.format]='"json"'
