@@ -1,6 +1,6 @@
 /*
  * routes_health: GET /healthz (public: is the process up and can it reach the
- * database?) and GET /metrics (Prometheus text, any authenticated role).
+ * database?) and GET /metrics (Prometheus text, governance and auditor credentials only).
  */
 #include "route.h"
 
@@ -27,6 +27,7 @@ static void metrics_get(struct http_ctx *ctx, struct err *e)
 
 const struct route routes_health[] = {
     {"GET", "/healthz", ROLE_PUBLIC, health_get, "healthz", NULL},
-    {"GET", "/metrics", ROLE_ANY, metrics_get, "metrics", NULL},
+    /* deployment-wide counts: not for recipients, delivery or output checkers */
+    {"GET", "/metrics", ROLE_GOVERNANCE | ROLE_AUDITOR, metrics_get, "metrics", NULL},
     ROUTE_END,
 };

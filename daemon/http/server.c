@@ -228,6 +228,42 @@ static bool tls_file_readable(const char *key, const char *path, struct err *e)
 	return true;
 }
 
+#define TLS_EXPIRY_WARN_DAYS 30
+
+/* An expired certificate is refused (at start, the daemon does not start; on SIGHUP,
+ * the old configuration stays); one that expires within TLS_EXPIRY_WARN_DAYS is
+ * served with a warning.  The seconds left are a metric, for alerting. */
+static bool tls_check_expiry(SSL_CTX *ctx, const char *path, struct err *e)
+{
+	X509 *x = SSL_CTX_get0_certificate(ctx);
+	const ASN1_TIME *until = x != NULL ? X509_get0_notAfter(x) : NULL;
+	int days = 0, secs = 0;
+	if (until == NULL || ASN1_TIME_diff(&days, &secs, NULL, until) != 1) {
+		err_set_field(e, ERR_INVALID, "tls.certificate",
+		              "tls.certificate: cannot read the expiry of %s", path);
+		return false;
+	}
+	char when[64] = "?";
+	BIO *b = BIO_new(BIO_s_mem());
+	if (b != NULL && ASN1_TIME_print(b, until) == 1) {
+		int n = BIO_read(b, when, (int)sizeof(when) - 1);
+		when[n > 0 ? n : 0] = '\0';
+	}
+	BIO_free(b);
+	double left = (double)days * 86400.0 + secs;
+	metrics_set_gauge("deliberd_tls_certificate_expiry_seconds", "", left,
+	                  "Seconds until the served TLS certificate expires (negative: expired).");
+	if (left <= 0) {
+		err_set_field(e, ERR_INVALID, "tls.certificate",
+		              "tls.certificate: %s expired on %s: renew it", path, when);
+		return false;
+	}
+	if (days < TLS_EXPIRY_WARN_DAYS)
+		log_warn("tls.certificate %s expires in %d day%s (%s): renew it", path, days,
+		         days == 1 ? "" : "s", when);
+	return true;
+}
+
 SSL_CTX *server_tls_new(const struct config *c, struct err *e)
 {
 	char why[256];
@@ -260,6 +296,10 @@ SSL_CTX *server_tls_new(const struct config *c, struct err *e)
 		err_set_field(e, ERR_INVALID, "tls.certificate",
 		              "tls.certificate: cannot load %s: %s", c->tls_certificate,
 		              tls_error(why, sizeof(why)));
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	if (!tls_check_expiry(ctx, c->tls_certificate, e)) {
 		SSL_CTX_free(ctx);
 		return NULL;
 	}

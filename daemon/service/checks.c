@@ -34,6 +34,7 @@
 #include "registry.h"
 #include "report.h"
 #include "clock.h"
+#include "staged.h"
 #include "store_checks.h"
 #include "store_retention.h"
 #include "terms.h"
@@ -792,10 +793,8 @@ int checks_open_staged(const struct config *c, const char *name, struct err *e)
 			              "cannot open the staged file: %s", strerror(saved));
 		return -1;
 	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (!staged_acceptable(c, fd, e)) {
 		close(fd);
-		err_set_field(e, ERR_INVALID, "staged_file", "staged_file is not a regular file");
 		return -1;
 	}
 	/* Back to blocking reads: O_NONBLOCK only kept a FIFO from hanging the open. */

@@ -17,6 +17,7 @@
 #include "audit.h"
 #include "db.h"
 #include "odrl.h"
+#include "outbox.h"
 #include "store_registry.h"
 #include "terms_json.h"
 
@@ -850,6 +851,17 @@ static bool valid_url(const char *u)
 static bool valid_contact_webhook(const char *contact, const char *webhook_url,
                                   const char *webhook_secret, struct err *e);
 
+/* A webhook is refused at registration where outbox would refuse to send to it, so
+ * that a notice (and its signature) never travels in clear to another host. */
+static bool registry_webhook_allowed(const char *url, struct err *e)
+{
+	struct err why = {0};
+	if (outbox_url_allowed(url, &why))
+		return true;
+	err_set_field(e, ERR_INVALID, "webhook_url", "webhook_url: %s", why.message);
+	return false;
+}
+
 bool registry_recipient_create(PGconn *db, const struct terms_recipient *r, const char *webhook_url,
                                const char *webhook_secret, const char *actor, struct err *e)
 {
@@ -954,6 +966,9 @@ static bool valid_contact_webhook(const char *contact, const char *webhook_url,
 		              WEBHOOK_URL_MAX);
 		return false;
 	}
+	/* the same rule as at sending: https, or http to a loopback address only */
+	if (webhook_url != NULL && !registry_webhook_allowed(webhook_url, e))
+		return false;
 	if ((webhook_url == NULL) != (webhook_secret == NULL)) {
 		err_set_field(e, ERR_INVALID,
 		              webhook_url == NULL ? "webhook_url" : "webhook_secret",

@@ -87,6 +87,7 @@ static const struct key_spec keys[] = {
     {"database", "migrate_conninfo", K_STRING, F(migrate_conninfo), 0, 4096},
     {"limits", "header_timeout_ms", K_INT, F(header_timeout_ms), 100, 3600000},
     {"limits", "max_connections_per_address", K_INT, F(max_connections_per_address), 1, 100000},
+    {"checks", "staging_uid", K_INT, F(staging_uid), -1, 2147483647},
     {"audit", "checkpoint_dir", K_PATH, F(audit_checkpoint_dir), 0, 0},
     {"audit", "checkpoint_key", K_PATH, F(audit_checkpoint_key), 0, 0},
     {"audit", "checkpoint_interval_seconds", K_INT, F(audit_checkpoint_interval_seconds), 0, 86400},
@@ -169,6 +170,7 @@ struct config *config_default(void)
 	c->migrate_conninfo = xstrdup("");
 	c->header_timeout_ms = 10000;
 	c->max_connections_per_address = 64;
+	c->staging_uid = -1;
 	c->audit_checkpoint_dir = xstrdup("audit-checkpoints");
 	c->audit_checkpoint_key = xstrdup("");
 	c->audit_checkpoint_interval_seconds = 3600;

@@ -60,6 +60,7 @@ struct config {
 	/* limits, continued */
 	int header_timeout_ms;           /* a new connection's first request headers, 10 s */
 	int max_connections_per_address; /* open connections from one client address, 64 */
+	int staging_uid;                 /* owner staged files must have; -1 = any */
 	/* audit checkpoints (signed tree heads kept outside the database) */
 	char *audit_checkpoint_dir; /* default "audit-checkpoints" beside the config file */
 	char *audit_checkpoint_key; /* Ed25519 PEM; default <checkpoint_dir>/checkpoint.key */

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# test_server_metrics: /metrics (any authenticated role) is Prometheus text and counts
+# test_server_metrics: /metrics (governance and auditor credentials) is Prometheus text and counts
 # requests by route and status, with a latency histogram and the database error count.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 t_init server_metrics
 t_migrate
-tok=$(t_credential delivery dora)
+tok=$(t_credential auditor audra)
 t_start
 
 for _ in 1 2 3; do
