@@ -2,13 +2,17 @@
 * serve: `deliberd serve` (the daemon) and `deliberd check-config` (validate a
  * configuration file, including that its TLS certificate and key load, and exit).
  */
+#include <event2/event.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "serve.h"
+#include "checkpoint.h"
 #include "cli_util.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 #include "migrate.h"
 #include "store_privileges.h"
 #include "retention.h"
@@ -46,6 +50,59 @@ static const char *parse_args(const char *cmd, int argc, char **argv, const char
 		return NULL;
 	}
 	return path;
+}
+
+/* Signed audit checkpoints (checkpoint.h): at start, every
+ * audit.checkpoint_interval_seconds on the main loop, and at shutdown. */
+struct checkpointer {
+	struct event *timer;
+	struct config *config;
+	PGconn *db;
+};
+
+static void checkpointer_run(struct checkpointer *k, const char *why)
+{
+	struct err e = {0};
+	struct checkpoint cp;
+	if (k->config->audit_checkpoint_dir[0] == '\0')
+		return;
+	if (!db_ensure(&k->db, k->config, &e) || !checkpoint_write(k->db, k->config, &cp, &e)) {
+		log_error("audit checkpoint (%s) not written: %s", why, e.message);
+		metrics_add_counter(
+		    "deliberd_audit_checkpoint_failures_total", "", 1,
+		    "Audit checkpoints not written (tampering found, or an error).");
+		return;
+	}
+	log_info("audit checkpoint (%s): %lld events signed at %s", why, (long long)cp.count,
+	         cp.time);
+	metrics_set_gauge("deliberd_audit_checkpoint_events", "", (double)cp.count,
+	                  "Audit events covered by the newest signed checkpoint.");
+}
+
+static void checkpointer_arm(struct checkpointer *k)
+{
+	evtimer_del(k->timer);
+	int s = k->config->audit_checkpoint_interval_seconds;
+	if (s > 0) {
+		struct timeval tv = {.tv_sec = s};
+		evtimer_add(k->timer, &tv);
+	}
+}
+
+static void checkpointer_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	checkpointer_run(arg, "interval");
+	checkpointer_arm(arg);
+}
+
+static void checkpointer_reload(const struct config *c, void *arg)
+{
+	struct checkpointer *k = arg;
+	config_unref(k->config);
+	k->config = config_ref((struct config *)c);
+	checkpointer_arm(k);
 }
 
 static int cli_check_config(int argc, char **argv)
@@ -120,9 +177,21 @@ static int cli_serve(int argc, char **argv)
 	if (retention != NULL)
 		server_on_reload(s, retention_reload, retention);
 
+	struct checkpointer cpk = {.config = config_ref(c)};
+	cpk.timer = evtimer_new(server_base(s), checkpointer_tick, &cpk);
+	if (cpk.timer == NULL)
+		abort();
+	checkpointer_run(&cpk, "start");
+	checkpointer_arm(&cpk);
+	server_on_reload(s, checkpointer_reload, &cpk);
+
 	bool ok = server_run(s, &e);
 	if (!ok)
 		log_error("cannot serve: %s", e.message);
+	checkpointer_run(&cpk, "shutdown");
+	event_free(cpk.timer);
+	db_close(cpk.db);
+	config_unref(cpk.config);
 	retention_stop(retention);
 	server_free(s);
 	config_unref(c);

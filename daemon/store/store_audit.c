@@ -106,3 +106,30 @@ PGresult *store_audit_search(PGconn *conn, const struct store_audit_filter *f, s
 	    "ORDER BY seq LIMIT $2::integer",
 	    7, p);
 }
+
+bool store_audit_hash_at(PGconn *conn, int64_t seq, char hash[65], bool *found, struct err *e)
+{
+	char s[24];
+	snprintf(s, sizeof(s), "%lld", (long long)seq);
+	const char *p[] = {s};
+	PGresult *r =
+	    db_exec(conn, e, "SELECT hash FROM audit_events WHERE seq = $1::bigint", 1, p);
+	if (r == NULL)
+		return false;
+	*found = PQntuples(r) == 1;
+	hash[0] = '\0';
+	if (*found)
+		snprintf(hash, 65, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return true;
+}
+
+bool store_audit_snapshot(PGconn *conn, struct err *e)
+{
+	PGresult *r =
+	    db_exec(conn, e, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL);
+	if (r == NULL)
+		return false;
+	PQclear(r);
+	return true;
+}

@@ -49,6 +49,13 @@ struct store_audit_filter {
 PGresult *store_audit_search(PGconn *conn, const struct store_audit_filter *f, struct err *e)
     __attribute__((warn_unused_result));
 
+/* Makes the caller's just-begun transaction a read-only snapshot (REPEATABLE READ). */
+bool store_audit_snapshot(PGconn *conn, struct err *e) __attribute__((warn_unused_result));
+
+/* The hash of the event seq; *found false when there is none. */
+bool store_audit_hash_at(PGconn *conn, int64_t seq, char hash[65], bool *found, struct err *e)
+    __attribute__((warn_unused_result));
+
 enum {
 	STORE_AUDIT_COL_SEQ,
 	STORE_AUDIT_COL_AT,

@@ -171,7 +171,7 @@ struct config *config_default(void)
 	c->header_timeout_ms = 10000;
 	c->max_connections_per_address = 64;
 	c->staging_uid = -1;
-	c->audit_checkpoint_dir = xstrdup("audit-checkpoints");
+	c->audit_checkpoint_dir = xstrdup(""); /* no file: off; a file's default is beside it */
 	c->audit_checkpoint_key = xstrdup("");
 	c->audit_checkpoint_interval_seconds = 3600;
 	return c;
@@ -548,14 +548,12 @@ static bool config_walk(struct config *c, config_t *lc, const char *path, const 
  * their key inside that directory unless set). */
 static void config_anchor_defaults(struct config *c, const char *dir)
 {
-	if (c->audit_checkpoint_dir[0] != '\0' && c->audit_checkpoint_dir[0] != '/') {
-		size_t n = strlen(dir) + strlen(c->audit_checkpoint_dir) + 2;
-		char *abs = malloc(n);
-		if (abs == NULL)
+	if (c->audit_checkpoint_dir == NULL) { /* not in the file */
+		size_t n = strlen(dir) + sizeof("/audit-checkpoints");
+		c->audit_checkpoint_dir = malloc(n);
+		if (c->audit_checkpoint_dir == NULL)
 			abort();
-		snprintf(abs, n, "%s/%s", dir, c->audit_checkpoint_dir);
-		free(c->audit_checkpoint_dir);
-		c->audit_checkpoint_dir = abs;
+		snprintf(c->audit_checkpoint_dir, n, "%s/audit-checkpoints", dir);
 	}
 	if (c->audit_checkpoint_key[0] == '\0' && c->audit_checkpoint_dir[0] != '\0') {
 		size_t n = strlen(c->audit_checkpoint_dir) + sizeof("/checkpoint.key");
@@ -592,6 +590,8 @@ struct config *config_parse(const char *text, size_t len, const char *path, stru
 	free(c->path);
 	c->path = xstrdup(path);
 	char *dir = dir_of(path);
+	free(c->audit_checkpoint_dir);
+	c->audit_checkpoint_dir = NULL; /* config_anchor_defaults: unless the file says */
 	bool ok = config_walk(c, &lc, path, dir, e);
 	if (ok)
 		config_anchor_defaults(c, dir);

@@ -24,7 +24,7 @@ patch() {
 }
 for url in http://hooks.example.org/x http://10.0.0.1/x http://[2001:db8::1]/x http://127.0.0.1.example.org/x; do
   patch "$url"
-  t_expect_error 400 invalid
+  t_expect_error 400 invalid_parameter
   t_expect_json .error.field webhook_url
 done
 for url in https://hooks.example.org/x http://127.0.0.1:9/x http://localhost/x http://[::1]:9/x; do

@@ -31,7 +31,7 @@ staged ok.csv
 # a hard link to a file outside the directory (the TLS key, as in the report)
 ln "$T_DIR/key.pem" "$T_DIR/staging/key.csv"
 staged key.csv
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 t_expect_json .error.field staged_file
 grep -q 'PRIVATE KEY\|BEGIN' <<<"$HTTP_BODY" && t_fail "key material in the answer"
 [[ $HTTP_BODY == *"link"* ]] || t_fail "the refusal does not say why: $HTTP_BODY"
@@ -39,7 +39,7 @@ grep -q 'PRIVATE KEY\|BEGIN' <<<"$HTTP_BODY" && t_fail "key material in the answ
 ln "$T_DIR/staging/ok.csv" "$T_DIR/staging/twin.csv"
 for name in twin.csv ok.csv; do
   staged "$name"
-  t_expect_error 400 invalid
+  t_expect_error 400 invalid_parameter
 done
 rm "$T_DIR/staging/twin.csv"
 staged ok.csv
@@ -50,7 +50,7 @@ t_stop
 t_config checks.staging_uid=$(($(id -u) + 1))
 t_start
 staged ok.csv
-t_expect_error 400 invalid
+t_expect_error 400 invalid_parameter
 [[ $HTTP_BODY == *staging_uid* ]] || t_fail "the refusal does not name checks.staging_uid: $HTTP_BODY"
 t_stop
 t_config checks.staging_uid="$(id -u)"

@@ -1,0 +1,26 @@
+
+# Consider dependencies only in project.
+set(CMAKE_DEPENDS_IN_PROJECT_ONLY OFF)
+
+# The set of languages for which implicit dependencies are needed:
+set(CMAKE_DEPENDS_LANGUAGES
+  )
+
+# The set of dependency files which are needed:
+set(CMAKE_DEPENDS_DEPENDENCY_FILES
+  "/work/wt/hard/daemon/main.c" "CMakeFiles/deliberd.dir/daemon/main.c.o" "gcc" "CMakeFiles/deliberd.dir/daemon/main.c.o.d"
+  "/work/wt/hard/daemon/serve.c" "CMakeFiles/deliberd.dir/daemon/serve.c.o" "gcc" "CMakeFiles/deliberd.dir/daemon/serve.c.o.d"
+  )
+
+# Targets to which this target links.
+set(CMAKE_TARGET_LINKED_INFO_FILES
+  "/work/wt/hard/build2/CMakeFiles/deliberd_cli.dir/DependInfo.cmake"
+  "/work/wt/hard/build2/CMakeFiles/deliberd_http.dir/DependInfo.cmake"
+  "/work/wt/hard/build2/CMakeFiles/deliberd_service.dir/DependInfo.cmake"
+  "/work/wt/hard/build2/CMakeFiles/deliberd_store.dir/DependInfo.cmake"
+  "/work/wt/hard/build2/CMakeFiles/deliberd_core.dir/DependInfo.cmake"
+  "/work/wt/hard/build2/CMakeFiles/deliberd_support.dir/DependInfo.cmake"
+  )
+
+# Fortran module output directory.
+set(CMAKE_Fortran_TARGET_MODULE_DIR "")

@@ -1,0 +1,25 @@
+
+# Consider dependencies only in project.
+set(CMAKE_DEPENDS_IN_PROJECT_ONLY OFF)
+
+# The set of languages for which implicit dependencies are needed:
+set(CMAKE_DEPENDS_LANGUAGES
+  )
+
+# The set of dependency files which are needed:
+set(CMAKE_DEPENDS_DEPENDENCY_FILES
+  "/work/wt/hard/tests/bench/gen_extract.c" "tests/CMakeFiles/gen_extract.dir/bench/gen_extract.c.o" "gcc" "tests/CMakeFiles/gen_extract.dir/bench/gen_extract.c.o.d"
+  )
+
+# Targets to which this target links.
+set(CMAKE_TARGET_LINKED_INFO_FILES
+  "/work/wt/hard/build2/CMakeFiles/deliberd_cli.dir/DependInfo.cmake"
+  "/work/wt/hard/build2/CMakeFiles/deliberd_http.dir/DependInfo.cmake"
+  "/work/wt/hard/build2/CMakeFiles/deliberd_service.dir/DependInfo.cmake"
+  "/work/wt/hard/build2/CMakeFiles/deliberd_store.dir/DependInfo.cmake"
+  "/work/wt/hard/build2/CMakeFiles/deliberd_core.dir/DependInfo.cmake"
+  "/work/wt/hard/build2/CMakeFiles/deliberd_support.dir/DependInfo.cmake"
+  )
+
+# Fortran module output directory.
+set(CMAKE_Fortran_TARGET_MODULE_DIR "")

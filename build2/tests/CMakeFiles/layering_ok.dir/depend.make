@@ -1,0 +1,2 @@
+# Empty dependencies file for layering_ok.
+# This may be replaced when dependencies are built.

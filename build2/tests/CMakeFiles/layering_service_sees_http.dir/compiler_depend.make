@@ -1,0 +1,2 @@
+# Empty compiler generated dependencies file for layering_service_sees_http.
+# This may be replaced when dependencies are built.

@@ -1,0 +1,2 @@
+# Empty dependencies file for layering_support_sees_core.
+# This may be replaced when dependencies are built.

@@ -1,0 +1,2 @@
+# Empty dependencies file for webhook_receiver.
+# This may be replaced when dependencies are built.
