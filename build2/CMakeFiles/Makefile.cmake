@@ -63,6 +63,7 @@ set(CMAKE_DEPEND_INFO_FILES
   "tests/CMakeFiles/test_config.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_csv.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_hex.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_utf8.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_extract.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_ident.dir/DependInfo.cmake"
   "tests/CMakeFiles/test_nn.dir/DependInfo.cmake"

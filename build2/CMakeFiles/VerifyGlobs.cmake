@@ -57,6 +57,7 @@ endif()
 file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/wt/hard/daemon/http/*.c")
 set(OLD_GLOB
   "/work/wt/hard/daemon/http/cache.c"
+  "/work/wt/hard/daemon/http/peers.c"
   "/work/wt/hard/daemon/http/route.c"
   "/work/wt/hard/daemon/http/routes.c"
   "/work/wt/hard/daemon/http/routes_audit.c"
@@ -66,6 +67,7 @@ set(OLD_GLOB
   "/work/wt/hard/daemon/http/routes_deliveries.c"
   "/work/wt/hard/daemon/http/routes_destructions.c"
   "/work/wt/hard/daemon/http/routes_health.c"
+  "/work/wt/hard/daemon/http/routes_holds.c"
   "/work/wt/hard/daemon/http/routes_recipients.c"
   "/work/wt/hard/daemon/http/routes_ui.c"
   "/work/wt/hard/daemon/http/server.c"
@@ -80,9 +82,11 @@ file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/wt/hard/daemon/service/*.c")
 set(OLD_GLOB
   "/work/wt/hard/daemon/service/audit.c"
   "/work/wt/hard/daemon/service/checkpoint.c"
+  "/work/wt/hard/daemon/service/checkpool.c"
   "/work/wt/hard/daemon/service/checks.c"
   "/work/wt/hard/daemon/service/credential.c"
   "/work/wt/hard/daemon/service/destruction.c"
+  "/work/wt/hard/daemon/service/holds.c"
   "/work/wt/hard/daemon/service/outbox.c"
   "/work/wt/hard/daemon/service/registry.c"
   "/work/wt/hard/daemon/service/retention.c"
@@ -102,6 +106,7 @@ set(OLD_GLOB
   "/work/wt/hard/daemon/store/store_audit.c"
   "/work/wt/hard/daemon/store/store_checks.c"
   "/work/wt/hard/daemon/store/store_credentials.c"
+  "/work/wt/hard/daemon/store/store_holds.c"
   "/work/wt/hard/daemon/store/store_privileges.c"
   "/work/wt/hard/daemon/store/store_registry.c"
   "/work/wt/hard/daemon/store/store_retention.c"
@@ -123,6 +128,7 @@ set(OLD_GLOB
   "/work/wt/hard/daemon/support/hex.c"
   "/work/wt/hard/daemon/support/log.c"
   "/work/wt/hard/daemon/support/metrics.c"
+  "/work/wt/hard/daemon/support/utf8.c"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
   message("-- GLOB mismatch!")
@@ -137,6 +143,7 @@ set(OLD_GLOB
   "/work/wt/hard/tests/integration/test_audit_checkpoint.sh"
   "/work/wt/hard/tests/integration/test_checks.sh"
   "/work/wt/hard/tests/integration/test_checks_key.sh"
+  "/work/wt/hard/tests/integration/test_checks_pool.sh"
   "/work/wt/hard/tests/integration/test_least_privilege.sh"
   "/work/wt/hard/tests/integration/test_output_cli.sh"
   "/work/wt/hard/tests/integration/test_registry_api.sh"
@@ -145,10 +152,12 @@ set(OLD_GLOB
   "/work/wt/hard/tests/integration/test_retention.sh"
   "/work/wt/hard/tests/integration/test_retention_amend.sh"
   "/work/wt/hard/tests/integration/test_retention_crash.sh"
+  "/work/wt/hard/tests/integration/test_retention_time.sh"
   "/work/wt/hard/tests/integration/test_retention_webhook.sh"
   "/work/wt/hard/tests/integration/test_security_misc.sh"
   "/work/wt/hard/tests/integration/test_server_auth.sh"
   "/work/wt/hard/tests/integration/test_server_config.sh"
+  "/work/wt/hard/tests/integration/test_server_connlimits.sh"
   "/work/wt/hard/tests/integration/test_server_framing.sh"
   "/work/wt/hard/tests/integration/test_server_inflight.sh"
   "/work/wt/hard/tests/integration/test_server_limits.sh"
@@ -253,6 +262,7 @@ set(OLD_GLOB
   "/work/wt/hard/tests/unit/support/test_config.c"
   "/work/wt/hard/tests/unit/support/test_csv.c"
   "/work/wt/hard/tests/unit/support/test_hex.c"
+  "/work/wt/hard/tests/unit/support/test_utf8.c"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
   message("-- GLOB mismatch!")

@@ -37,6 +37,7 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 #include <event2/thread.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -58,6 +59,7 @@
 #include "db.h"
 #include "log.h"
 #include "metrics.h"
+#include "peers.h"
 #include "route.h"
 
 #define SERVER_BACKLOG 511
@@ -108,6 +110,11 @@ struct conn {
 	const char *framing; /* why the framing is refused (a static string), or NULL */
 	int refused;         /* status of our own early answer (conn_refuse), or 0 */
 	struct event *refuse_ev;
+	bool headers_done;  /* a request's headers have been read once */
+	bool rejected_peer; /* over limits.max_connections_per_address */
+	bool peer_counted;  /* counted in srv->peers under peer */
+	char peer[64];
+	struct event *admit_ev;
 	size_t linelen;
 	char line[SCAN_LINE_MAX + 1];
 	unsigned long long length; /* declared Content-Length */
@@ -132,6 +139,8 @@ struct worker {
 	char *conninfo; /* what db was opened with */
 	struct conn *conns;
 	int nconns;
+	bool paused;             /* listener off: at limits.max_connections */
+	struct event *resume_ev; /* polls for a free slot while paused */
 	bool draining;
 	bool finished; /* the loop has returned: no more loopbreaks */
 };
@@ -146,6 +155,7 @@ struct server {
 	struct worker *workers;
 	int nworkers;
 	atomic_int nconns;
+	struct peers *peers;    /* open connections per client address */
 	atomic_ullong inflight; /* bytes of declared bodies reserved by conn_input_cb */
 	struct event *sig_term, *sig_int, *sig_hup;
 	struct cache *cache; /* shared by the workers; NULL: none */
@@ -372,12 +382,25 @@ static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	evhttp_connection_get_peer(evcon, &peer, &port);
 	if (c->refused != 0) {
 		/* answered at its headers (conn_refuse_cb): nothing more to say */
+	} else if (c->rejected_peer) {
+		log_warn("too many connections from %s (limits.max_connections_per_address): "
+		         "closed one",
+		         c->peer);
+		metrics_add_counter("deliberd_http_connections_rejected_total",
+		                    "reason=\"per_address\"", 1,
+		                    "Connections closed at once because of a connection limit.");
+	} else if (!c->headers_done && !c->rejected && !c->w->draining) {
+		log_warn("request deadline passed before the headers were complete "
+		         "(limits.header_timeout_ms): closed the connection from %s:%u",
+		         peer != NULL ? peer : "?", port);
+		metrics_add_counter("deliberd_http_header_timeout_closed_total", "", 1,
+		                    "Connections closed because no complete request headers came "
+		                    "in time (limits.header_timeout_ms).");
 	} else if (c->rejected) {
 		log_warn("too many connections (limits.max_connections): closed the one from %s:%u",
 		         peer != NULL ? peer : "?", port);
-		metrics_add_counter(
-		    "deliberd_http_connections_rejected_total", "", 1,
-		    "Connections closed at once because of limits.max_connections.");
+		metrics_add_counter("deliberd_http_connections_rejected_total", "reason=\"total\"",
+		                    1, "Connections closed at once because of a connection limit.");
 	} else if (!c->w->draining) {
 		log_warn(
 		    "request deadline passed (limits.request_timeout_ms): closed the connection "
@@ -444,6 +467,12 @@ static void conn_judge(struct conn *c)
 	else if (c->has_length && c->length > c->w->applied->config->max_body_bytes)
 		c->refused = 413;
 	if (c->refused == 0) {
+		if (!c->headers_done) {
+			/* the header timeout is over: the rest of the request has its deadline */
+			c->headers_done = true;
+			if (!c->dispatched)
+				conn_arm(c, c->w->applied->config->request_timeout_ms);
+		}
 		conn_reserve(c);
 		return;
 	}
@@ -610,6 +639,80 @@ static void conn_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *i
 	conn_scan_from(c, buf, len - info->n_added);
 }
 
+/* Accept backpressure: at limits.max_connections a worker stops accepting, so new
+ * connections wait in the kernel's listen queue (and are served when a slot frees)
+ * instead of being accepted and closed at once, which a reconnecting client turns
+ * into a storm of handshakes and log lines.  A worker polls while paused, since the
+ * slot may free up in another worker. */
+#define WORKER_RESUME_MS 50
+
+static struct evconnlistener *worker_listener(struct worker *w)
+{
+	return w->bound != NULL ? evhttp_bound_socket_get_listener(w->bound) : NULL;
+}
+
+static void worker_pause(struct worker *w)
+{
+	struct evconnlistener *l = worker_listener(w);
+	if (w->paused || l == NULL)
+		return;
+	evconnlistener_disable(l);
+	w->paused = true;
+	struct timeval tv = {.tv_usec = WORKER_RESUME_MS * 1000};
+	evtimer_add(w->resume_ev, &tv);
+	metrics_add_counter("deliberd_http_accept_paused_total", "", 1,
+	                    "Times a worker stopped accepting at limits.max_connections.");
+	log_info("worker %d: limits.max_connections (%d) reached: not accepting until a "
+	         "connection closes",
+	         w->index, w->applied->config->max_connections);
+}
+
+static void worker_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	(void)fd;
+	(void)what;
+	struct evconnlistener *l = worker_listener(w);
+	if (!w->paused)
+		return;
+	if (l == NULL || w->draining) {
+		w->paused = false;
+		evtimer_del(w->resume_ev);
+		return;
+	}
+	if (atomic_load(&w->srv->nconns) < w->applied->config->max_connections) {
+		w->paused = false;
+		evtimer_del(w->resume_ev);
+		evconnlistener_enable(l);
+		return;
+	}
+	struct timeval tv = {.tv_usec = WORKER_RESUME_MS * 1000};
+	evtimer_add(w->resume_ev, &tv);
+}
+
+/* Right after the accept: the client's address, counted against
+ * limits.max_connections_per_address. */
+static void conn_admit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	(void)fd;
+	(void)what;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	evutil_socket_t sock = bufferevent_getfd(c->bev);
+	if (sock < 0 || getpeername(sock, (struct sockaddr *)&ss, &sl) != 0 ||
+	    getnameinfo((struct sockaddr *)&ss, sl, c->peer, sizeof(c->peer), NULL, 0,
+	                NI_NUMERICHOST) != 0)
+		return;
+	int max = c->w->applied->config->max_connections_per_address;
+	if (peers_acquire(c->w->srv->peers, c->peer, max)) {
+		c->peer_counted = true;
+		return;
+	}
+	c->rejected = c->rejected_peer = true;
+	conn_arm(c, 0);
+}
+
 /* OpenSSL calls this for every SSL freed in the process; only ours carry a conn. */
 static void conn_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
                          void *argp)
@@ -628,6 +731,9 @@ static void conn_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, l
 	event_free(c->deadline);
 	event_free(c->fixup);
 	event_free(c->refuse_ev);
+	event_free(c->admit_ev);
+	if (c->peer_counted)
+		peers_release(w->srv->peers, c->peer);
 	if (c->outcb != NULL)
 		evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->outcb);
 	if (c->incb != NULL)
@@ -644,6 +750,8 @@ static void conn_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, l
 	metrics_set_gauge("deliberd_http_connections", "", open, "Open HTTPS connections.");
 	if (w->draining && w->nconns == 0 && !w->finished)
 		event_base_loopbreak(w->base);
+	if (w->paused && !w->finished)
+		worker_resume_cb(-1, 0, w);
 	free(c);
 }
 
@@ -880,6 +988,8 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg)
 	worker_apply(w, g);
 	SSL *ssl = SSL_new(g->tls);
 	int timeout_ms = g->config->request_timeout_ms;
+	if (g->config->header_timeout_ms < timeout_ms)
+		timeout_ms = g->config->header_timeout_ms;
 	int limit = g->config->max_connections;
 	gen_release(g);
 	struct conn *c = calloc(1, sizeof(*c));
@@ -898,11 +1008,12 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg)
 	c->foreign_at = NO_FOREIGN;
 	c->fixup = event_new(base, -1, 0, conn_fixup_cb, c);
 	c->refuse_ev = event_new(base, -1, 0, conn_refuse_cb, c);
+	c->admit_ev = event_new(base, -1, 0, conn_admit_cb, c);
 	c->outcb = evbuffer_add_cb(bufferevent_get_output(c->bev), conn_output_cb, c);
 	c->incb = evbuffer_add_cb(bufferevent_get_input(c->bev), conn_input_cb, c);
 	conn_scan_reset(c);
-	if (c->fixup == NULL || c->refuse_ev == NULL || c->outcb == NULL || c->incb == NULL ||
-	    event_priority_set(c->fixup, 0) != 0)
+	if (c->fixup == NULL || c->refuse_ev == NULL || c->admit_ev == NULL || c->outcb == NULL ||
+	    c->incb == NULL || event_priority_set(c->fixup, 0) != 0)
 		abort();
 	c->next = w->conns;
 	if (w->conns != NULL)
@@ -916,7 +1027,10 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg)
 		conn_arm(c, 0);
 	} else {
 		conn_arm(c, timeout_ms);
+		event_active(c->admit_ev, EV_READ, 1); /* once evhttp has given it the socket */
 	}
+	if (open >= limit)
+		worker_pause(w);
 	return c->bev;
 }
 
@@ -1095,7 +1209,8 @@ static bool worker_init(struct worker *w, struct server *s, int index, struct er
 	}
 	w->stop_ev = event_new(w->base, -1, 0, worker_stop, w);
 	w->drain_timer = evtimer_new(w->base, worker_drain_timeout, w);
-	if (w->stop_ev == NULL || w->drain_timer == NULL) {
+	w->resume_ev = evtimer_new(w->base, worker_resume_cb, w);
+	if (w->stop_ev == NULL || w->drain_timer == NULL || w->resume_ev == NULL) {
 		err_set(e, ERR_INTERNAL, "cannot create the events of worker %d", index);
 		return false;
 	}
@@ -1117,6 +1232,8 @@ static void worker_cleanup(struct worker *w)
 	}
 	if (w->stop_ev != NULL)
 		event_free(w->stop_ev);
+	if (w->resume_ev != NULL)
+		event_free(w->resume_ev);
 	if (w->drain_timer != NULL)
 		event_free(w->drain_timer);
 	if (w->base != NULL)
@@ -1208,6 +1325,7 @@ struct server *server_new(struct config *c, struct err *e)
 	s->fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	atomic_init(&s->nconns, 0);
+	s->peers = peers_new();
 	atomic_init(&s->inflight, 0);
 	s->gen = gen_new(config_ref(c), tls);
 	s->cache = cache_new(CACHE_DEFAULT_BYTES);
@@ -1387,6 +1505,7 @@ void server_free(struct server *s)
 		close(s->fd);
 	gen_release(s->gen);
 	cache_free(s->cache);
+	peers_free(s->peers);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

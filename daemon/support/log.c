@@ -2,17 +2,27 @@
  * log: levelled lines on stderr, text for a terminal, JSON lines for a collector.
  * Each line is formatted into one buffer and written with a single write(2) so that
  * lines from worker threads never interleave.
+ *
+ * Repeated lines are rate limited: a message (by its format string) is written at
+ * most LOG_RATE_BURST times a second; the rest are counted, and the next time that
+ * message is written, one line "suppressed N repeated lines: <format>" comes first.
+ * A flood of clients can so no longer fill the disk through the log (issue 13: 161,000
+ * identical warnings in 30 s).
  */
 #include "log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #define LOG_LINE_MAX 4096
+#define LOG_RATE_BURST 20 /* lines of one message per second */
+#define LOG_RATE_SLOTS 128
 
 /*
  * The settings are the one process-wide state outside main.c's wiring, on purpose:
@@ -154,18 +164,53 @@ static void line_emit(struct line *l, bool json)
 	}
 }
 
-void log_msg(enum log_level level, const char *fmt, ...)
+/* One message's budget in the current second, in a fixed table (the rate limiter's
+ * state: process-wide like the settings, since every thread logs).  A format that
+ * finds no slot (more than LOG_RATE_SLOTS distinct messages) is not limited. */
+struct log_rate {
+	const char *fmt;
+	time_t second;
+	int written;
+	long suppressed;
+};
+static struct log_rate log_rates[LOG_RATE_SLOTS];
+static pthread_mutex_t log_rate_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* False if this line is over its message's budget.  *summary: lines suppressed
+ * since the last one written, to report before it. */
+static bool log_rate_admit(const char *fmt, long *summary)
+{
+	time_t now = time(NULL);
+	size_t h = ((uintptr_t)fmt >> 4) % LOG_RATE_SLOTS;
+	bool admit = true;
+	*summary = 0;
+	pthread_mutex_lock(&log_rate_lock);
+	for (size_t i = 0; i < LOG_RATE_SLOTS; i++) {
+		struct log_rate *r = &log_rates[(h + i) % LOG_RATE_SLOTS];
+		if (r->fmt != NULL && r->fmt != fmt)
+			continue;
+		if (r->fmt == NULL || r->second != now) {
+			*summary = r->fmt != NULL ? r->suppressed : 0;
+			r->fmt = fmt;
+			r->second = now;
+			r->written = 0;
+			r->suppressed = 0;
+		}
+		if (r->written >= LOG_RATE_BURST) {
+			r->suppressed++;
+			admit = false;
+		} else {
+			r->written++;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&log_rate_lock);
+	return admit;
+}
+
+static void log_line(enum log_level level, bool json, const char *msg)
 {
 	struct line l;
-	char msg[LOG_LINE_MAX - 256];
-	va_list ap;
-
-	if (!log_enabled(level))
-		return;
-	bool json = (atomic_load(&log_settings) & LOG_JSON_BIT) != 0;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	line_start(&l, level, json);
 	if (json) {
 		line_puts(&l, ",\"msg\":\"");
@@ -175,6 +220,29 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		line_put_value(&l, msg, false);
 	}
 	line_emit(&l, json);
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	char msg[LOG_LINE_MAX - 256];
+	va_list ap;
+
+	if (!log_enabled(level))
+		return;
+	long suppressed = 0;
+	if (!log_rate_admit(fmt, &suppressed))
+		return;
+	bool json = (atomic_load(&log_settings) & LOG_JSON_BIT) != 0;
+	if (suppressed > 0) {
+		char note[400];
+		snprintf(note, sizeof(note), "suppressed %ld repeated lines: %.300s", suppressed,
+		         fmt);
+		log_line(level, json, note);
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_line(level, json, msg);
 }
 
 void log_access(const char *method, const char *route, const char *path, int status,

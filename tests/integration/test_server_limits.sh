@@ -3,8 +3,8 @@
 # receives (over TLS); headers over limits.max_header_bytes get 400; a client that
 # stalls in the middle of its headers is cut at limits.request_timeout_ms while
 # another client is answered meanwhile (one worker: the loop is not blocked); with
-# limits.max_connections reached a new connection is closed at once, and accepted
-# again once one goes away.
+# limits.max_connections reached deliberd stops accepting (backpressure): a new
+# connection waits in the listen queue and is served once one goes away.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 t_init server_limits
@@ -63,20 +63,25 @@ wait "$loris" 2>/dev/null || true
 t_log_has 'request deadline passed' || t_fail "no log line for the deadline"
 grep -q 'HTTP/1.1 200' "$T_DIR/loris.out" && t_fail "the stalled request was answered"
 
-# connection cap: one held connection fills limits.max_connections = 1
+# connection cap with accept backpressure: one held connection fills
+# limits.max_connections = 1; a new one is neither accepted nor refused but waits in
+# the listen queue, and is served as soon as the held one goes
 t_stop
-t_config limits.max_connections=1 limits.request_timeout_ms=30000
+t_config limits.max_connections=1 limits.request_timeout_ms=30000 limits.header_timeout_ms=30000
 t_start
 exec 8<>"/dev/tcp/127.0.0.1/$T_PORT"
-t_http GET /healthz
-[[ $HTTP_STATUS == 000 ]] || t_fail "a connection over the cap was answered ($HTTP_STATUS)"
-t_log_has 'too many connections' || t_fail "no log line for the connection cap"
+paused() { t_log_has 'limits.max_connections \(1\) reached: not accepting'; }
+t_wait_until 10 paused || t_fail "the worker did not stop accepting at the cap"
+curl -sk --max-time 30 -o /dev/null -w '%{http_code}' "$T_URL/healthz" >"$T_DIR/queued" 2>/dev/null 8>&- &
+queued=$!
+# the kernel completes the queued connection's TCP handshake; deliberd does not accept it
+queued_connected() { [[ $(ss -tnH state established "( dport = :$T_PORT )" | wc -l) -ge 2 ]]; }
+t_wait_until 10 queued_connected || t_fail "the queued connection did not reach the listen queue"
+kill -0 "$queued" 2>/dev/null || t_fail "a connection over the cap was answered or refused: $(cat "$T_DIR/queued")"
 exec 8>&-
-healthy() {
-  t_http GET /healthz
-  [[ $HTTP_STATUS == 200 ]]
-}
-t_wait_until 20 healthy || t_fail "connections not accepted again after the cap freed up"
+wait "$queued" || true
+[[ $(cat "$T_DIR/queued") == 200 ]] || t_fail "the queued connection was not served once the cap freed up: $(cat "$T_DIR/queued")"
+t_log_has 'too many connections' && t_fail "a connection was refused instead of queued"
 
 t_stop
 [[ $T_EXIT == 0 ]] || t_fail "exit status $T_EXIT"

@@ -374,7 +374,8 @@ CMakeFiles/deliberd_core.dir/daemon/core/extract.c.o: /work/wt/hard/daemon/core/
   /work/wt/hard/daemon/core/ident.h \
   /work/wt/hard/daemon/core/nn.h \
   /work/wt/hard/daemon/core/pattern.h \
-  /work/wt/hard/daemon/core/personset.h
+  /work/wt/hard/daemon/core/personset.h \
+  /work/wt/hard/daemon/support/utf8.h
 
 CMakeFiles/deliberd_core.dir/daemon/core/extract_cols.c.o: /work/wt/hard/daemon/core/extract_cols.c \
   /usr/include/stdc-predef.h \
@@ -499,7 +500,8 @@ CMakeFiles/deliberd_core.dir/daemon/core/extract_cols.c.o: /work/wt/hard/daemon/
   /work/wt/hard/daemon/core/terms.h \
   /work/wt/hard/daemon/core/ident.h \
   /work/wt/hard/daemon/core/nn.h \
-  /work/wt/hard/daemon/core/pattern.h
+  /work/wt/hard/daemon/core/pattern.h \
+  /work/wt/hard/daemon/support/utf8.h
 
 CMakeFiles/deliberd_core.dir/daemon/core/extract_par.c.o: /work/wt/hard/daemon/core/extract_par.c \
   /usr/include/stdc-predef.h \
@@ -1645,7 +1647,8 @@ CMakeFiles/deliberd_core.dir/daemon/core/terms_text.c.o: /work/wt/hard/daemon/co
   /usr/include/x86_64-linux-gnu/bits/wchar.h \
   /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
-  /work/wt/hard/daemon/support/err.h
+  /work/wt/hard/daemon/support/err.h \
+  /work/wt/hard/daemon/support/utf8.h
 
 
 /work/wt/hard/daemon/core/terms_json.h:
@@ -1693,6 +1696,8 @@ CMakeFiles/deliberd_core.dir/daemon/core/terms_text.c.o: /work/wt/hard/daemon/co
 /work/wt/hard/daemon/core/extract_par.c:
 
 /work/wt/hard/daemon/core/extract_cols.c:
+
+/work/wt/hard/daemon/support/utf8.h:
 
 /work/wt/hard/daemon/core/personset.h:
 

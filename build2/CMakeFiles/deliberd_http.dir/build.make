@@ -90,10 +90,24 @@ CMakeFiles/deliberd_http.dir/daemon/http/cache.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/deliberd_http.dir/daemon/http/cache.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/wt/hard/daemon/http/cache.c -o CMakeFiles/deliberd_http.dir/daemon/http/cache.c.s
 
+CMakeFiles/deliberd_http.dir/daemon/http/peers.c.o: CMakeFiles/deliberd_http.dir/flags.make
+CMakeFiles/deliberd_http.dir/daemon/http/peers.c.o: /work/wt/hard/daemon/http/peers.c
+CMakeFiles/deliberd_http.dir/daemon/http/peers.c.o: CMakeFiles/deliberd_http.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/peers.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_http.dir/daemon/http/peers.c.o -MF CMakeFiles/deliberd_http.dir/daemon/http/peers.c.o.d -o CMakeFiles/deliberd_http.dir/daemon/http/peers.c.o -c /work/wt/hard/daemon/http/peers.c
+
+CMakeFiles/deliberd_http.dir/daemon/http/peers.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/deliberd_http.dir/daemon/http/peers.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/wt/hard/daemon/http/peers.c > CMakeFiles/deliberd_http.dir/daemon/http/peers.c.i
+
+CMakeFiles/deliberd_http.dir/daemon/http/peers.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/deliberd_http.dir/daemon/http/peers.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/wt/hard/daemon/http/peers.c -o CMakeFiles/deliberd_http.dir/daemon/http/peers.c.s
+
 CMakeFiles/deliberd_http.dir/daemon/http/route.c.o: CMakeFiles/deliberd_http.dir/flags.make
 CMakeFiles/deliberd_http.dir/daemon/http/route.c.o: /work/wt/hard/daemon/http/route.c
 CMakeFiles/deliberd_http.dir/daemon/http/route.c.o: CMakeFiles/deliberd_http.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/route.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/route.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_http.dir/daemon/http/route.c.o -MF CMakeFiles/deliberd_http.dir/daemon/http/route.c.o.d -o CMakeFiles/deliberd_http.dir/daemon/http/route.c.o -c /work/wt/hard/daemon/http/route.c
 
 CMakeFiles/deliberd_http.dir/daemon/http/route.c.i: cmake_force
@@ -107,7 +121,7 @@ CMakeFiles/deliberd_http.dir/daemon/http/route.c.s: cmake_force
 CMakeFiles/deliberd_http.dir/daemon/http/routes.c.o: CMakeFiles/deliberd_http.dir/flags.make
 CMakeFiles/deliberd_http.dir/daemon/http/routes.c.o: /work/wt/hard/daemon/http/routes.c
 CMakeFiles/deliberd_http.dir/daemon/http/routes.c.o: CMakeFiles/deliberd_http.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_http.dir/daemon/http/routes.c.o -MF CMakeFiles/deliberd_http.dir/daemon/http/routes.c.o.d -o CMakeFiles/deliberd_http.dir/daemon/http/routes.c.o -c /work/wt/hard/daemon/http/routes.c
 
 CMakeFiles/deliberd_http.dir/daemon/http/routes.c.i: cmake_force
@@ -121,7 +135,7 @@ CMakeFiles/deliberd_http.dir/daemon/http/routes.c.s: cmake_force
 CMakeFiles/deliberd_http.dir/daemon/http/routes_audit.c.o: CMakeFiles/deliberd_http.dir/flags.make
 CMakeFiles/deliberd_http.dir/daemon/http/routes_audit.c.o: /work/wt/hard/daemon/http/routes_audit.c
 CMakeFiles/deliberd_http.dir/daemon/http/routes_audit.c.o: CMakeFiles/deliberd_http.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes_audit.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes_audit.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_http.dir/daemon/http/routes_audit.c.o -MF CMakeFiles/deliberd_http.dir/daemon/http/routes_audit.c.o.d -o CMakeFiles/deliberd_http.dir/daemon/http/routes_audit.c.o -c /work/wt/hard/daemon/http/routes_audit.c
 
 CMakeFiles/deliberd_http.dir/daemon/http/routes_audit.c.i: cmake_force
@@ -135,7 +149,7 @@ CMakeFiles/deliberd_http.dir/daemon/http/routes_audit.c.s: cmake_force
 CMakeFiles/deliberd_http.dir/daemon/http/routes_certificates.c.o: CMakeFiles/deliberd_http.dir/flags.make
 CMakeFiles/deliberd_http.dir/daemon/http/routes_certificates.c.o: /work/wt/hard/daemon/http/routes_certificates.c
 CMakeFiles/deliberd_http.dir/daemon/http/routes_certificates.c.o: CMakeFiles/deliberd_http.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes_certificates.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes_certificates.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_http.dir/daemon/http/routes_certificates.c.o -MF CMakeFiles/deliberd_http.dir/daemon/http/routes_certificates.c.o.d -o CMakeFiles/deliberd_http.dir/daemon/http/routes_certificates.c.o -c /work/wt/hard/daemon/http/routes_certificates.c
 
 CMakeFiles/deliberd_http.dir/daemon/http/routes_certificates.c.i: cmake_force
@@ -149,7 +163,7 @@ CMakeFiles/deliberd_http.dir/daemon/http/routes_certificates.c.s: cmake_force
 CMakeFiles/deliberd_http.dir/daemon/http/routes_checks.c.o: CMakeFiles/deliberd_http.dir/flags.make
 CMakeFiles/deliberd_http.dir/daemon/http/routes_checks.c.o: /work/wt/hard/daemon/http/routes_checks.c
 CMakeFiles/deliberd_http.dir/daemon/http/routes_checks.c.o: CMakeFiles/deliberd_http.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes_checks.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes_checks.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_http.dir/daemon/http/routes_checks.c.o -MF CMakeFiles/deliberd_http.dir/daemon/http/routes_checks.c.o.d -o CMakeFiles/deliberd_http.dir/daemon/http/routes_checks.c.o -c /work/wt/hard/daemon/http/routes_checks.c
 
 CMakeFiles/deliberd_http.dir/daemon/http/routes_checks.c.i: cmake_force
@@ -163,7 +177,7 @@ CMakeFiles/deliberd_http.dir/daemon/http/routes_checks.c.s: cmake_force
 CMakeFiles/deliberd_http.dir/daemon/http/routes_deliberations.c.o: CMakeFiles/deliberd_http.dir/flags.make
 CMakeFiles/deliberd_http.dir/daemon/http/routes_deliberations.c.o: /work/wt/hard/daemon/http/routes_deliberations.c
 CMakeFiles/deliberd_http.dir/daemon/http/routes_deliberations.c.o: CMakeFiles/deliberd_http.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes_deliberations.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes_deliberations.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_http.dir/daemon/http/routes_deliberations.c.o -MF CMakeFiles/deliberd_http.dir/daemon/http/routes_deliberations.c.o.d -o CMakeFiles/deliberd_http.dir/daemon/http/routes_deliberations.c.o -c /work/wt/hard/daemon/http/routes_deliberations.c
 
 CMakeFiles/deliberd_http.dir/daemon/http/routes_deliberations.c.i: cmake_force
@@ -177,7 +191,7 @@ CMakeFiles/deliberd_http.dir/daemon/http/routes_deliberations.c.s: cmake_force
 CMakeFiles/deliberd_http.dir/daemon/http/routes_deliveries.c.o: CMakeFiles/deliberd_http.dir/flags.make
 CMakeFiles/deliberd_http.dir/daemon/http/routes_deliveries.c.o: /work/wt/hard/daemon/http/routes_deliveries.c
 CMakeFiles/deliberd_http.dir/daemon/http/routes_deliveries.c.o: CMakeFiles/deliberd_http.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes_deliveries.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes_deliveries.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_http.dir/daemon/http/routes_deliveries.c.o -MF CMakeFiles/deliberd_http.dir/daemon/http/routes_deliveries.c.o.d -o CMakeFiles/deliberd_http.dir/daemon/http/routes_deliveries.c.o -c /work/wt/hard/daemon/http/routes_deliveries.c
 
 CMakeFiles/deliberd_http.dir/daemon/http/routes_deliveries.c.i: cmake_force
@@ -191,7 +205,7 @@ CMakeFiles/deliberd_http.dir/daemon/http/routes_deliveries.c.s: cmake_force
 CMakeFiles/deliberd_http.dir/daemon/http/routes_destructions.c.o: CMakeFiles/deliberd_http.dir/flags.make
 CMakeFiles/deliberd_http.dir/daemon/http/routes_destructions.c.o: /work/wt/hard/daemon/http/routes_destructions.c
 CMakeFiles/deliberd_http.dir/daemon/http/routes_destructions.c.o: CMakeFiles/deliberd_http.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes_destructions.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes_destructions.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_http.dir/daemon/http/routes_destructions.c.o -MF CMakeFiles/deliberd_http.dir/daemon/http/routes_destructions.c.o.d -o CMakeFiles/deliberd_http.dir/daemon/http/routes_destructions.c.o -c /work/wt/hard/daemon/http/routes_destructions.c
 
 CMakeFiles/deliberd_http.dir/daemon/http/routes_destructions.c.i: cmake_force
@@ -205,7 +219,7 @@ CMakeFiles/deliberd_http.dir/daemon/http/routes_destructions.c.s: cmake_force
 CMakeFiles/deliberd_http.dir/daemon/http/routes_health.c.o: CMakeFiles/deliberd_http.dir/flags.make
 CMakeFiles/deliberd_http.dir/daemon/http/routes_health.c.o: /work/wt/hard/daemon/http/routes_health.c
 CMakeFiles/deliberd_http.dir/daemon/http/routes_health.c.o: CMakeFiles/deliberd_http.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes_health.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes_health.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_http.dir/daemon/http/routes_health.c.o -MF CMakeFiles/deliberd_http.dir/daemon/http/routes_health.c.o.d -o CMakeFiles/deliberd_http.dir/daemon/http/routes_health.c.o -c /work/wt/hard/daemon/http/routes_health.c
 
 CMakeFiles/deliberd_http.dir/daemon/http/routes_health.c.i: cmake_force
@@ -216,10 +230,24 @@ CMakeFiles/deliberd_http.dir/daemon/http/routes_health.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/deliberd_http.dir/daemon/http/routes_health.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/wt/hard/daemon/http/routes_health.c -o CMakeFiles/deliberd_http.dir/daemon/http/routes_health.c.s
 
+CMakeFiles/deliberd_http.dir/daemon/http/routes_holds.c.o: CMakeFiles/deliberd_http.dir/flags.make
+CMakeFiles/deliberd_http.dir/daemon/http/routes_holds.c.o: /work/wt/hard/daemon/http/routes_holds.c
+CMakeFiles/deliberd_http.dir/daemon/http/routes_holds.c.o: CMakeFiles/deliberd_http.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_13) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes_holds.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_http.dir/daemon/http/routes_holds.c.o -MF CMakeFiles/deliberd_http.dir/daemon/http/routes_holds.c.o.d -o CMakeFiles/deliberd_http.dir/daemon/http/routes_holds.c.o -c /work/wt/hard/daemon/http/routes_holds.c
+
+CMakeFiles/deliberd_http.dir/daemon/http/routes_holds.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/deliberd_http.dir/daemon/http/routes_holds.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/wt/hard/daemon/http/routes_holds.c > CMakeFiles/deliberd_http.dir/daemon/http/routes_holds.c.i
+
+CMakeFiles/deliberd_http.dir/daemon/http/routes_holds.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/deliberd_http.dir/daemon/http/routes_holds.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/wt/hard/daemon/http/routes_holds.c -o CMakeFiles/deliberd_http.dir/daemon/http/routes_holds.c.s
+
 CMakeFiles/deliberd_http.dir/daemon/http/routes_recipients.c.o: CMakeFiles/deliberd_http.dir/flags.make
 CMakeFiles/deliberd_http.dir/daemon/http/routes_recipients.c.o: /work/wt/hard/daemon/http/routes_recipients.c
 CMakeFiles/deliberd_http.dir/daemon/http/routes_recipients.c.o: CMakeFiles/deliberd_http.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes_recipients.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_14) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes_recipients.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_http.dir/daemon/http/routes_recipients.c.o -MF CMakeFiles/deliberd_http.dir/daemon/http/routes_recipients.c.o.d -o CMakeFiles/deliberd_http.dir/daemon/http/routes_recipients.c.o -c /work/wt/hard/daemon/http/routes_recipients.c
 
 CMakeFiles/deliberd_http.dir/daemon/http/routes_recipients.c.i: cmake_force
@@ -233,7 +261,7 @@ CMakeFiles/deliberd_http.dir/daemon/http/routes_recipients.c.s: cmake_force
 CMakeFiles/deliberd_http.dir/daemon/http/routes_ui.c.o: CMakeFiles/deliberd_http.dir/flags.make
 CMakeFiles/deliberd_http.dir/daemon/http/routes_ui.c.o: /work/wt/hard/daemon/http/routes_ui.c
 CMakeFiles/deliberd_http.dir/daemon/http/routes_ui.c.o: CMakeFiles/deliberd_http.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_13) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes_ui.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_15) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/routes_ui.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_http.dir/daemon/http/routes_ui.c.o -MF CMakeFiles/deliberd_http.dir/daemon/http/routes_ui.c.o.d -o CMakeFiles/deliberd_http.dir/daemon/http/routes_ui.c.o -c /work/wt/hard/daemon/http/routes_ui.c
 
 CMakeFiles/deliberd_http.dir/daemon/http/routes_ui.c.i: cmake_force
@@ -247,7 +275,7 @@ CMakeFiles/deliberd_http.dir/daemon/http/routes_ui.c.s: cmake_force
 CMakeFiles/deliberd_http.dir/daemon/http/server.c.o: CMakeFiles/deliberd_http.dir/flags.make
 CMakeFiles/deliberd_http.dir/daemon/http/server.c.o: /work/wt/hard/daemon/http/server.c
 CMakeFiles/deliberd_http.dir/daemon/http/server.c.o: CMakeFiles/deliberd_http.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_14) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/server.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_16) "Building C object CMakeFiles/deliberd_http.dir/daemon/http/server.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_http.dir/daemon/http/server.c.o -MF CMakeFiles/deliberd_http.dir/daemon/http/server.c.o.d -o CMakeFiles/deliberd_http.dir/daemon/http/server.c.o -c /work/wt/hard/daemon/http/server.c
 
 CMakeFiles/deliberd_http.dir/daemon/http/server.c.i: cmake_force
@@ -261,7 +289,7 @@ CMakeFiles/deliberd_http.dir/daemon/http/server.c.s: cmake_force
 CMakeFiles/deliberd_http.dir/ui_assets.c.o: CMakeFiles/deliberd_http.dir/flags.make
 CMakeFiles/deliberd_http.dir/ui_assets.c.o: ui_assets.c
 CMakeFiles/deliberd_http.dir/ui_assets.c.o: CMakeFiles/deliberd_http.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_15) "Building C object CMakeFiles/deliberd_http.dir/ui_assets.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_17) "Building C object CMakeFiles/deliberd_http.dir/ui_assets.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_http.dir/ui_assets.c.o -MF CMakeFiles/deliberd_http.dir/ui_assets.c.o.d -o CMakeFiles/deliberd_http.dir/ui_assets.c.o -c /work/wt/hard/build2/ui_assets.c
 
 CMakeFiles/deliberd_http.dir/ui_assets.c.i: cmake_force
@@ -275,6 +303,7 @@ CMakeFiles/deliberd_http.dir/ui_assets.c.s: cmake_force
 # Object files for target deliberd_http
 deliberd_http_OBJECTS = \
 "CMakeFiles/deliberd_http.dir/daemon/http/cache.c.o" \
+"CMakeFiles/deliberd_http.dir/daemon/http/peers.c.o" \
 "CMakeFiles/deliberd_http.dir/daemon/http/route.c.o" \
 "CMakeFiles/deliberd_http.dir/daemon/http/routes.c.o" \
 "CMakeFiles/deliberd_http.dir/daemon/http/routes_audit.c.o" \
@@ -284,6 +313,7 @@ deliberd_http_OBJECTS = \
 "CMakeFiles/deliberd_http.dir/daemon/http/routes_deliveries.c.o" \
 "CMakeFiles/deliberd_http.dir/daemon/http/routes_destructions.c.o" \
 "CMakeFiles/deliberd_http.dir/daemon/http/routes_health.c.o" \
+"CMakeFiles/deliberd_http.dir/daemon/http/routes_holds.c.o" \
 "CMakeFiles/deliberd_http.dir/daemon/http/routes_recipients.c.o" \
 "CMakeFiles/deliberd_http.dir/daemon/http/routes_ui.c.o" \
 "CMakeFiles/deliberd_http.dir/daemon/http/server.c.o" \
@@ -293,6 +323,7 @@ deliberd_http_OBJECTS = \
 deliberd_http_EXTERNAL_OBJECTS =
 
 libdeliberd_http.a: CMakeFiles/deliberd_http.dir/daemon/http/cache.c.o
+libdeliberd_http.a: CMakeFiles/deliberd_http.dir/daemon/http/peers.c.o
 libdeliberd_http.a: CMakeFiles/deliberd_http.dir/daemon/http/route.c.o
 libdeliberd_http.a: CMakeFiles/deliberd_http.dir/daemon/http/routes.c.o
 libdeliberd_http.a: CMakeFiles/deliberd_http.dir/daemon/http/routes_audit.c.o
@@ -302,13 +333,14 @@ libdeliberd_http.a: CMakeFiles/deliberd_http.dir/daemon/http/routes_deliberation
 libdeliberd_http.a: CMakeFiles/deliberd_http.dir/daemon/http/routes_deliveries.c.o
 libdeliberd_http.a: CMakeFiles/deliberd_http.dir/daemon/http/routes_destructions.c.o
 libdeliberd_http.a: CMakeFiles/deliberd_http.dir/daemon/http/routes_health.c.o
+libdeliberd_http.a: CMakeFiles/deliberd_http.dir/daemon/http/routes_holds.c.o
 libdeliberd_http.a: CMakeFiles/deliberd_http.dir/daemon/http/routes_recipients.c.o
 libdeliberd_http.a: CMakeFiles/deliberd_http.dir/daemon/http/routes_ui.c.o
 libdeliberd_http.a: CMakeFiles/deliberd_http.dir/daemon/http/server.c.o
 libdeliberd_http.a: CMakeFiles/deliberd_http.dir/ui_assets.c.o
 libdeliberd_http.a: CMakeFiles/deliberd_http.dir/build.make
 libdeliberd_http.a: CMakeFiles/deliberd_http.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_16) "Linking C static library libdeliberd_http.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_18) "Linking C static library libdeliberd_http.a"
 	$(CMAKE_COMMAND) -P CMakeFiles/deliberd_http.dir/cmake_clean_target.cmake
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/deliberd_http.dir/link.txt --verbose=$(VERBOSE)
 

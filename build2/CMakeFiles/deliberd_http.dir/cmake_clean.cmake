@@ -1,6 +1,8 @@
 file(REMOVE_RECURSE
   "CMakeFiles/deliberd_http.dir/daemon/http/cache.c.o"
   "CMakeFiles/deliberd_http.dir/daemon/http/cache.c.o.d"
+  "CMakeFiles/deliberd_http.dir/daemon/http/peers.c.o"
+  "CMakeFiles/deliberd_http.dir/daemon/http/peers.c.o.d"
   "CMakeFiles/deliberd_http.dir/daemon/http/route.c.o"
   "CMakeFiles/deliberd_http.dir/daemon/http/route.c.o.d"
   "CMakeFiles/deliberd_http.dir/daemon/http/routes.c.o"
@@ -19,6 +21,8 @@ file(REMOVE_RECURSE
   "CMakeFiles/deliberd_http.dir/daemon/http/routes_destructions.c.o.d"
   "CMakeFiles/deliberd_http.dir/daemon/http/routes_health.c.o"
   "CMakeFiles/deliberd_http.dir/daemon/http/routes_health.c.o.d"
+  "CMakeFiles/deliberd_http.dir/daemon/http/routes_holds.c.o"
+  "CMakeFiles/deliberd_http.dir/daemon/http/routes_holds.c.o.d"
   "CMakeFiles/deliberd_http.dir/daemon/http/routes_recipients.c.o"
   "CMakeFiles/deliberd_http.dir/daemon/http/routes_recipients.c.o.d"
   "CMakeFiles/deliberd_http.dir/daemon/http/routes_ui.c.o"

@@ -174,6 +174,76 @@ CMakeFiles/deliberd_http.dir/daemon/http/cache.c.o: /work/wt/hard/daemon/http/ca
   /work/wt/hard/daemon/service/registry.h \
   /work/wt/hard/daemon/core/terms.h
 
+CMakeFiles/deliberd_http.dir/daemon/http/peers.c.o: /work/wt/hard/daemon/http/peers.c \
+  /usr/include/stdc-predef.h \
+  /work/wt/hard/daemon/http/peers.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
+  /usr/include/pthread.h \
+  /usr/include/features.h \
+  /usr/include/features-time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wordsize.h \
+  /usr/include/x86_64-linux-gnu/bits/timesize.h \
+  /usr/include/x86_64-linux-gnu/sys/cdefs.h \
+  /usr/include/x86_64-linux-gnu/bits/long-double.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs-64.h \
+  /usr/include/sched.h \
+  /usr/include/x86_64-linux-gnu/bits/types.h \
+  /usr/include/x86_64-linux-gnu/bits/typesizes.h \
+  /usr/include/x86_64-linux-gnu/bits/time64.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
+  /usr/include/x86_64-linux-gnu/bits/types/time_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_timespec.h \
+  /usr/include/x86_64-linux-gnu/bits/endian.h \
+  /usr/include/x86_64-linux-gnu/bits/endianness.h \
+  /usr/include/x86_64-linux-gnu/bits/sched.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_sched_param.h \
+  /usr/include/x86_64-linux-gnu/bits/cpu-set.h \
+  /usr/include/time.h \
+  /usr/include/x86_64-linux-gnu/bits/time.h \
+  /usr/include/x86_64-linux-gnu/bits/timex.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_timeval.h \
+  /usr/include/x86_64-linux-gnu/bits/types/clock_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_tm.h \
+  /usr/include/x86_64-linux-gnu/bits/types/clockid_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/timer_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_itimerspec.h \
+  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
+  /usr/include/x86_64-linux-gnu/bits/pthreadtypes.h \
+  /usr/include/x86_64-linux-gnu/bits/thread-shared-types.h \
+  /usr/include/x86_64-linux-gnu/bits/pthreadtypes-arch.h \
+  /usr/include/x86_64-linux-gnu/bits/atomic_wide_counter.h \
+  /usr/include/x86_64-linux-gnu/bits/struct_mutex.h \
+  /usr/include/x86_64-linux-gnu/bits/struct_rwlock.h \
+  /usr/include/x86_64-linux-gnu/bits/setjmp.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__sigset_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct___jmp_buf_tag.h \
+  /usr/include/x86_64-linux-gnu/bits/pthread_stack_min-dynamic.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
+  /usr/include/stdint.h \
+  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
+  /usr/include/x86_64-linux-gnu/bits/wchar.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+  /usr/include/stdlib.h \
+  /usr/include/x86_64-linux-gnu/bits/waitflags.h \
+  /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn-common.h \
+  /usr/include/x86_64-linux-gnu/sys/types.h \
+  /usr/include/endian.h \
+  /usr/include/x86_64-linux-gnu/bits/byteswap.h \
+  /usr/include/x86_64-linux-gnu/bits/uintn-identity.h \
+  /usr/include/x86_64-linux-gnu/sys/select.h \
+  /usr/include/x86_64-linux-gnu/bits/select.h \
+  /usr/include/x86_64-linux-gnu/bits/types/sigset_t.h \
+  /usr/include/alloca.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-float.h \
+  /usr/include/string.h \
+  /usr/include/strings.h
+
 CMakeFiles/deliberd_http.dir/daemon/http/route.c.o: /work/wt/hard/daemon/http/route.c \
   /usr/include/stdc-predef.h \
   /work/wt/hard/daemon/http/route.h \
@@ -828,8 +898,7 @@ CMakeFiles/deliberd_http.dir/daemon/http/routes_checks.c.o: /work/wt/hard/daemon
   /usr/include/x86_64-linux-gnu/bits/timex.h \
   /usr/include/x86_64-linux-gnu/bits/types/struct_tm.h \
   /usr/include/x86_64-linux-gnu/bits/types/struct_itimerspec.h \
-  /work/wt/hard/daemon/service/checks.h \
-  /usr/include/jansson.h \
+  /usr/include/event2/event.h \
   /usr/include/stdio.h \
   /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
   /usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h \
@@ -840,14 +909,31 @@ CMakeFiles/deliberd_http.dir/daemon/http/routes_checks.c.o: /work/wt/hard/daemon
   /usr/include/x86_64-linux-gnu/bits/types/cookie_io_functions_t.h \
   /usr/include/x86_64-linux-gnu/bits/stdio_lim.h \
   /usr/include/x86_64-linux-gnu/bits/stdio.h \
+  /usr/include/inttypes.h \
+  /usr/include/x86_64-linux-gnu/sys/stat.h \
+  /usr/include/x86_64-linux-gnu/bits/stat.h \
+  /usr/include/x86_64-linux-gnu/bits/struct_stat.h \
+  /usr/include/x86_64-linux-gnu/bits/statx.h \
+  /usr/include/linux/stat.h \
+  /usr/include/linux/types.h \
+  /usr/include/x86_64-linux-gnu/asm/types.h \
+  /usr/include/asm-generic/types.h \
+  /usr/include/asm-generic/int-ll64.h \
+  /usr/include/x86_64-linux-gnu/bits/statx-generic.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_statx_timestamp.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_statx.h \
+  /work/wt/hard/daemon/service/checkpool.h \
+  /usr/include/jansson.h \
   /usr/include/jansson_config.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
+  /work/wt/hard/daemon/service/checks.h \
   /usr/include/postgresql/libpq-fe.h \
   /usr/include/postgresql/postgres_ext.h \
   /usr/include/postgresql/pg_config_ext.h \
-  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
   /work/wt/hard/daemon/support/config.h \
   /work/wt/hard/daemon/support/err.h \
   /work/wt/hard/daemon/support/err.h \
+  /work/wt/hard/daemon/service/checks.h \
   /work/wt/hard/daemon/support/clock.h \
   /work/wt/hard/daemon/http/route.h \
   /usr/include/event2/http.h \
@@ -1054,6 +1140,10 @@ CMakeFiles/deliberd_http.dir/daemon/http/routes_deliveries.c.o: /work/wt/hard/da
   /usr/include/stdint.h \
   /usr/include/x86_64-linux-gnu/bits/wchar.h \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+  /usr/include/x86_64-linux-gnu/sys/uio.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_iovec.h \
+  /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
+  /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
   /work/wt/hard/daemon/support/config.h \
   /work/wt/hard/daemon/support/err.h \
   /work/wt/hard/daemon/support/err.h \
@@ -1062,10 +1152,6 @@ CMakeFiles/deliberd_http.dir/daemon/http/routes_deliveries.c.o: /work/wt/hard/da
   /usr/include/event2/buffer.h \
   /usr/include/event2/visibility.h \
   /usr/include/event2/event-config.h \
-  /usr/include/x86_64-linux-gnu/sys/uio.h \
-  /usr/include/x86_64-linux-gnu/bits/types/struct_iovec.h \
-  /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
-  /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
   /usr/include/event2/util.h \
   /usr/include/x86_64-linux-gnu/sys/time.h \
   /usr/include/netdb.h \
@@ -1355,6 +1441,128 @@ CMakeFiles/deliberd_http.dir/daemon/http/routes_health.c.o: /work/wt/hard/daemon
   /work/wt/hard/daemon/core/role.h \
   /work/wt/hard/daemon/store/db.h \
   /work/wt/hard/daemon/support/metrics.h
+
+CMakeFiles/deliberd_http.dir/daemon/http/routes_holds.c.o: /work/wt/hard/daemon/http/routes_holds.c \
+  /usr/include/stdc-predef.h \
+  /work/wt/hard/daemon/support/clock.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
+  /usr/include/stdint.h \
+  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
+  /usr/include/features.h \
+  /usr/include/features-time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wordsize.h \
+  /usr/include/x86_64-linux-gnu/bits/timesize.h \
+  /usr/include/x86_64-linux-gnu/sys/cdefs.h \
+  /usr/include/x86_64-linux-gnu/bits/long-double.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs-64.h \
+  /usr/include/x86_64-linux-gnu/bits/types.h \
+  /usr/include/x86_64-linux-gnu/bits/typesizes.h \
+  /usr/include/x86_64-linux-gnu/bits/time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wchar.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+  /work/wt/hard/daemon/service/holds.h \
+  /usr/include/jansson.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
+  /usr/include/stdio.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/cookie_io_functions_t.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio_lim.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn-common.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio.h \
+  /usr/include/stdlib.h \
+  /usr/include/x86_64-linux-gnu/bits/waitflags.h \
+  /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
+  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
+  /usr/include/x86_64-linux-gnu/sys/types.h \
+  /usr/include/x86_64-linux-gnu/bits/types/clock_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/clockid_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/time_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/timer_t.h \
+  /usr/include/endian.h \
+  /usr/include/x86_64-linux-gnu/bits/endian.h \
+  /usr/include/x86_64-linux-gnu/bits/endianness.h \
+  /usr/include/x86_64-linux-gnu/bits/byteswap.h \
+  /usr/include/x86_64-linux-gnu/bits/uintn-identity.h \
+  /usr/include/x86_64-linux-gnu/sys/select.h \
+  /usr/include/x86_64-linux-gnu/bits/select.h \
+  /usr/include/x86_64-linux-gnu/bits/types/sigset_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__sigset_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_timeval.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_timespec.h \
+  /usr/include/x86_64-linux-gnu/bits/pthreadtypes.h \
+  /usr/include/x86_64-linux-gnu/bits/thread-shared-types.h \
+  /usr/include/x86_64-linux-gnu/bits/pthreadtypes-arch.h \
+  /usr/include/x86_64-linux-gnu/bits/atomic_wide_counter.h \
+  /usr/include/x86_64-linux-gnu/bits/struct_mutex.h \
+  /usr/include/x86_64-linux-gnu/bits/struct_rwlock.h \
+  /usr/include/alloca.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-float.h \
+  /usr/include/jansson_config.h \
+  /usr/include/postgresql/libpq-fe.h \
+  /usr/include/postgresql/postgres_ext.h \
+  /usr/include/postgresql/pg_config_ext.h \
+  /work/wt/hard/daemon/support/config.h \
+  /work/wt/hard/daemon/support/err.h \
+  /work/wt/hard/daemon/support/err.h \
+  /work/wt/hard/daemon/http/route.h \
+  /usr/include/event2/buffer.h \
+  /usr/include/event2/visibility.h \
+  /usr/include/event2/event-config.h \
+  /usr/include/x86_64-linux-gnu/sys/uio.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_iovec.h \
+  /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
+  /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
+  /usr/include/event2/util.h \
+  /usr/include/x86_64-linux-gnu/sys/time.h \
+  /usr/include/netdb.h \
+  /usr/include/netinet/in.h \
+  /usr/include/x86_64-linux-gnu/sys/socket.h \
+  /usr/include/x86_64-linux-gnu/bits/socket.h \
+  /usr/include/x86_64-linux-gnu/bits/socket_type.h \
+  /usr/include/x86_64-linux-gnu/bits/sockaddr.h \
+  /usr/include/x86_64-linux-gnu/asm/socket.h \
+  /usr/include/asm-generic/socket.h \
+  /usr/include/linux/posix_types.h \
+  /usr/include/linux/stddef.h \
+  /usr/include/x86_64-linux-gnu/asm/posix_types.h \
+  /usr/include/x86_64-linux-gnu/asm/posix_types_64.h \
+  /usr/include/asm-generic/posix_types.h \
+  /usr/include/x86_64-linux-gnu/asm/bitsperlong.h \
+  /usr/include/asm-generic/bitsperlong.h \
+  /usr/include/x86_64-linux-gnu/asm/sockios.h \
+  /usr/include/asm-generic/sockios.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_osockaddr.h \
+  /usr/include/x86_64-linux-gnu/bits/in.h \
+  /usr/include/rpc/netdb.h \
+  /usr/include/x86_64-linux-gnu/bits/types/sigevent_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__sigval_t.h \
+  /usr/include/x86_64-linux-gnu/bits/netdb.h \
+  /usr/include/errno.h \
+  /usr/include/x86_64-linux-gnu/bits/errno.h \
+  /usr/include/linux/errno.h \
+  /usr/include/x86_64-linux-gnu/asm/errno.h \
+  /usr/include/asm-generic/errno.h \
+  /usr/include/asm-generic/errno-base.h \
+  /usr/include/x86_64-linux-gnu/bits/types/error_t.h \
+  /usr/include/time.h \
+  /usr/include/x86_64-linux-gnu/bits/time.h \
+  /usr/include/x86_64-linux-gnu/bits/timex.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_tm.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_itimerspec.h \
+  /usr/include/event2/http.h \
+  /work/wt/hard/daemon/core/role.h
 
 CMakeFiles/deliberd_http.dir/daemon/http/routes_recipients.c.o: /work/wt/hard/daemon/http/routes_recipients.c \
   /usr/include/stdc-predef.h \
@@ -1838,6 +2046,7 @@ CMakeFiles/deliberd_http.dir/daemon/http/server.c.o: /work/wt/hard/daemon/http/s
   /usr/include/event2/bufferevent.h \
   /usr/include/event2/bufferevent_ssl.h \
   /usr/include/event2/http.h \
+  /usr/include/event2/listener.h \
   /usr/include/event2/thread.h \
   /usr/include/fcntl.h \
   /usr/include/x86_64-linux-gnu/bits/fcntl.h \
@@ -1882,10 +2091,13 @@ CMakeFiles/deliberd_http.dir/daemon/http/server.c.o: /work/wt/hard/daemon/http/s
   /usr/include/postgresql/postgres_ext.h \
   /usr/include/postgresql/pg_config_ext.h \
   /work/wt/hard/daemon/core/role.h \
+  /work/wt/hard/daemon/service/checkpool.h \
+  /work/wt/hard/daemon/service/checks.h \
   /work/wt/hard/daemon/store/db.h \
   /work/wt/hard/daemon/support/log.h \
   /work/wt/hard/daemon/support/config.h \
-  /work/wt/hard/daemon/support/metrics.h
+  /work/wt/hard/daemon/support/metrics.h \
+  /work/wt/hard/daemon/http/peers.h
 
 CMakeFiles/deliberd_http.dir/ui_assets.c.o: ui_assets.c \
   /usr/include/stdc-predef.h \
@@ -1913,7 +2125,17 @@ CMakeFiles/deliberd_http.dir/ui_assets.c.o: ui_assets.c \
 
 /usr/include/x86_64-linux-gnu/bits/signum-generic.h:
 
-/usr/include/x86_64-linux-gnu/openssl/opensslconf.h:
+/usr/include/x86_64-linux-gnu/bits/fcntl-linux.h:
+
+/usr/include/fcntl.h:
+
+/usr/include/event2/thread.h:
+
+/usr/include/event2/listener.h:
+
+/usr/include/openssl/ssl2.h:
+
+/usr/include/openssl/prov_ssl.h:
 
 /usr/include/x86_64-linux-gnu/bits/signum-arch.h:
 
@@ -1940,6 +2162,8 @@ CMakeFiles/deliberd_http.dir/ui_assets.c.o: ui_assets.c \
 /work/wt/hard/daemon/http/routes_health.c:
 
 /usr/include/x86_64-linux-gnu/bits/waitstatus.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_statx.h:
 
 /usr/include/stdlib.h:
 
@@ -1985,8 +2209,6 @@ CMakeFiles/deliberd_http.dir/ui_assets.c.o: ui_assets.c \
 
 /usr/include/x86_64-linux-gnu/bits/timex.h:
 
-/usr/include/x86_64-linux-gnu/bits/fcntl-linux.h:
-
 /usr/include/openssl/dsaerr.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/error_t.h:
@@ -1994,6 +2216,10 @@ CMakeFiles/deliberd_http.dir/ui_assets.c.o: ui_assets.c \
 /usr/include/asm-generic/errno-base.h:
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h:
+
+/usr/include/openssl/dtls1.h:
+
+/usr/include/asm-generic/posix_types.h:
 
 /work/wt/hard/daemon/http/cache.h:
 
@@ -2013,9 +2239,11 @@ CMakeFiles/deliberd_http.dir/ui_assets.c.o: ui_assets.c \
 
 /usr/include/openssl/dh.h:
 
-/usr/include/x86_64-linux-gnu/bits/netdb.h:
+/usr/include/x86_64-linux-gnu/bits/fcntl.h:
 
-/usr/include/linux/errno.h:
+/usr/include/openssl/asn1.h:
+
+/usr/include/x86_64-linux-gnu/bits/netdb.h:
 
 /usr/include/x86_64-linux-gnu/bits/pthread_stack_min-dynamic.h:
 
@@ -2023,11 +2251,21 @@ CMakeFiles/deliberd_http.dir/ui_assets.c.o: ui_assets.c \
 
 /usr/include/x86_64-linux-gnu/bits/types/struct_osockaddr.h:
 
+/usr/include/openssl/tls1.h:
+
+/usr/include/openssl/ssl.h:
+
 /usr/include/linux/stddef.h:
 
 /usr/include/linux/posix_types.h:
 
+/usr/include/x86_64-linux-gnu/bits/types/struct_statx_timestamp.h:
+
 /usr/include/x86_64-linux-gnu/asm/bitsperlong.h:
+
+/usr/include/openssl/err.h:
+
+/usr/include/x86_64-linux-gnu/bits/pthreadtypes-arch.h:
 
 /usr/include/x86_64-linux-gnu/bits/sockaddr.h:
 
@@ -2064,6 +2302,8 @@ CMakeFiles/deliberd_http.dir/ui_assets.c.o: ui_assets.c \
 /work/wt/hard/daemon/http/server.h:
 
 /usr/include/x86_64-linux-gnu/gnu/stubs-64.h:
+
+/usr/include/x86_64-linux-gnu/sys/stat.h:
 
 /usr/include/x86_64-linux-gnu/bits/uintn-identity.h:
 
@@ -2109,6 +2349,10 @@ CMakeFiles/deliberd_http.dir/ui_assets.c.o: ui_assets.c \
 
 /usr/include/openssl/types.h:
 
+/usr/include/linux/falloc.h:
+
+/usr/include/x86_64-linux-gnu/bits/in.h:
+
 /usr/include/x86_64-linux-gnu/bits/floatn.h:
 
 /work/wt/hard/daemon/http/route.h:
@@ -2128,6 +2372,8 @@ ui_assets.c:
 /usr/include/jansson.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/locale_t.h:
+
+/usr/include/x86_64-linux-gnu/asm/types.h:
 
 /usr/include/openssl/dherr.h:
 
@@ -2169,9 +2415,13 @@ ui_assets.c:
 
 /usr/include/event2/visibility.h:
 
+/work/wt/hard/daemon/http/routes_holds.c:
+
 /usr/include/openssl/obj_mac.h:
 
 /work/wt/hard/daemon/http/routes_deliberations.c:
+
+/usr/include/asm-generic/types.h:
 
 /usr/include/asm-generic/bitsperlong.h:
 
@@ -2185,7 +2435,9 @@ ui_assets.c:
 
 /usr/include/x86_64-linux-gnu/bits/types/timer_t.h:
 
-/usr/include/openssl/ssl2.h:
+/usr/include/linux/errno.h:
+
+/work/wt/hard/daemon/service/checkpool.h:
 
 /usr/include/x86_64-linux-gnu/bits/time.h:
 
@@ -2198,6 +2450,10 @@ ui_assets.c:
 /usr/include/x86_64-linux-gnu/bits/long-double.h:
 
 /usr/include/x86_64-linux-gnu/bits/byteswap.h:
+
+/usr/include/event2/bufferevent.h:
+
+/usr/include/openssl/dsa.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/__sigset_t.h:
 
@@ -2233,7 +2489,11 @@ ui_assets.c:
 
 /usr/include/x86_64-linux-gnu/bits/xopen_lim.h:
 
-/usr/include/event2/thread.h:
+/usr/include/x86_64-linux-gnu/bits/sigstksz.h:
+
+/usr/include/openssl/ssl3.h:
+
+/usr/include/x86_64-linux-gnu/bits/stat.h:
 
 /usr/include/openssl/e_os2.h:
 
@@ -2276,6 +2536,8 @@ ui_assets.c:
 /usr/include/openssl/lhash.h:
 
 /usr/include/openssl/evperr.h:
+
+/usr/include/linux/stat.h:
 
 /usr/include/alloca.h:
 
@@ -2321,19 +2583,21 @@ ui_assets.c:
 
 /work/wt/hard/daemon/core/terms.h:
 
-/usr/include/openssl/dsa.h:
+/work/wt/hard/daemon/http/peers.c:
 
-/usr/include/event2/bufferevent.h:
+/usr/include/x86_64-linux-gnu/openssl/opensslconf.h:
+
+/work/wt/hard/daemon/http/peers.h:
+
+/usr/include/openssl/ec.h:
 
 /work/wt/hard/daemon/http/route.c:
-
-/usr/include/x86_64-linux-gnu/bits/in.h:
-
-/usr/include/linux/falloc.h:
 
 /usr/include/event2/keyvalq_struct.h:
 
 /usr/include/unistd.h:
+
+/usr/include/x86_64-linux-gnu/bits/statx.h:
 
 /usr/include/openssl/randerr.h:
 
@@ -2350,16 +2614,6 @@ ui_assets.c:
 /work/wt/hard/daemon/http/routes_ui.h:
 
 /work/wt/hard/daemon/http/routes_certificates.c:
-
-/usr/include/x86_64-linux-gnu/bits/sigstksz.h:
-
-/usr/include/x86_64-linux-gnu/bits/stat.h:
-
-/usr/include/openssl/ssl3.h:
-
-/usr/include/openssl/asn1.h:
-
-/usr/include/x86_64-linux-gnu/bits/fcntl.h:
 
 /work/wt/hard/daemon/http/routes_checks.c:
 
@@ -2381,6 +2635,14 @@ ui_assets.c:
 
 /usr/include/linux/close_range.h:
 
+/usr/include/event2/event.h:
+
+/usr/include/linux/types.h:
+
+/usr/include/asm-generic/int-ll64.h:
+
+/usr/include/x86_64-linux-gnu/bits/statx-generic.h:
+
 /usr/include/x86_64-linux-gnu/bits/endian.h:
 
 /work/wt/hard/daemon/core/terms_json.h:
@@ -2393,17 +2655,23 @@ ui_assets.c:
 
 /work/wt/hard/daemon/service/retention.h:
 
+/work/wt/hard/daemon/service/holds.h:
+
 /work/wt/hard/daemon/http/ui_assets.h:
 
 /work/wt/hard/daemon/http/server.c:
 
-/usr/include/event2/event.h:
-
-/usr/include/openssl/ec.h:
-
 /usr/include/openssl/ecerr.h:
 
 /usr/include/openssl/rsaerr.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/siginfo_t.h:
+
+/usr/include/event2/bufferevent_ssl.h:
+
+/work/wt/hard/daemon/service/checks.h:
+
+/usr/include/openssl/sha.h:
 
 /usr/include/openssl/conf.h:
 
@@ -2419,32 +2687,8 @@ ui_assets.c:
 
 /usr/include/openssl/asyncerr.h:
 
-/usr/include/fcntl.h:
-
 /usr/include/x86_64-linux-gnu/bits/types/stack_t.h:
 
 /usr/include/x86_64-linux-gnu/openssl/configuration.h:
 
 /usr/include/openssl/sslerr_legacy.h:
-
-/usr/include/openssl/prov_ssl.h:
-
-/usr/include/openssl/ssl.h:
-
-/usr/include/openssl/tls1.h:
-
-/usr/include/asm-generic/posix_types.h:
-
-/usr/include/openssl/dtls1.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/siginfo_t.h:
-
-/work/wt/hard/daemon/service/checks.h:
-
-/usr/include/openssl/sha.h:
-
-/usr/include/event2/bufferevent_ssl.h:
-
-/usr/include/x86_64-linux-gnu/bits/pthreadtypes-arch.h:
-
-/usr/include/openssl/err.h:

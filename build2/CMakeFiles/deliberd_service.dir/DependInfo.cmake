@@ -10,9 +10,11 @@ set(CMAKE_DEPENDS_LANGUAGES
 set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/wt/hard/daemon/service/audit.c" "CMakeFiles/deliberd_service.dir/daemon/service/audit.c.o" "gcc" "CMakeFiles/deliberd_service.dir/daemon/service/audit.c.o.d"
   "/work/wt/hard/daemon/service/checkpoint.c" "CMakeFiles/deliberd_service.dir/daemon/service/checkpoint.c.o" "gcc" "CMakeFiles/deliberd_service.dir/daemon/service/checkpoint.c.o.d"
+  "/work/wt/hard/daemon/service/checkpool.c" "CMakeFiles/deliberd_service.dir/daemon/service/checkpool.c.o" "gcc" "CMakeFiles/deliberd_service.dir/daemon/service/checkpool.c.o.d"
   "/work/wt/hard/daemon/service/checks.c" "CMakeFiles/deliberd_service.dir/daemon/service/checks.c.o" "gcc" "CMakeFiles/deliberd_service.dir/daemon/service/checks.c.o.d"
   "/work/wt/hard/daemon/service/credential.c" "CMakeFiles/deliberd_service.dir/daemon/service/credential.c.o" "gcc" "CMakeFiles/deliberd_service.dir/daemon/service/credential.c.o.d"
   "/work/wt/hard/daemon/service/destruction.c" "CMakeFiles/deliberd_service.dir/daemon/service/destruction.c.o" "gcc" "CMakeFiles/deliberd_service.dir/daemon/service/destruction.c.o.d"
+  "/work/wt/hard/daemon/service/holds.c" "CMakeFiles/deliberd_service.dir/daemon/service/holds.c.o" "gcc" "CMakeFiles/deliberd_service.dir/daemon/service/holds.c.o.d"
   "/work/wt/hard/daemon/service/outbox.c" "CMakeFiles/deliberd_service.dir/daemon/service/outbox.c.o" "gcc" "CMakeFiles/deliberd_service.dir/daemon/service/outbox.c.o.d"
   "/work/wt/hard/daemon/service/registry.c" "CMakeFiles/deliberd_service.dir/daemon/service/registry.c.o" "gcc" "CMakeFiles/deliberd_service.dir/daemon/service/registry.c.o.d"
   "/work/wt/hard/daemon/service/retention.c" "CMakeFiles/deliberd_service.dir/daemon/service/retention.c.o" "gcc" "CMakeFiles/deliberd_service.dir/daemon/service/retention.c.o.d"

@@ -97,10 +97,24 @@ CMakeFiles/deliberd_service.dir/daemon/service/checkpoint.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/deliberd_service.dir/daemon/service/checkpoint.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/wt/hard/daemon/service/checkpoint.c -o CMakeFiles/deliberd_service.dir/daemon/service/checkpoint.c.s
 
+CMakeFiles/deliberd_service.dir/daemon/service/checkpool.c.o: CMakeFiles/deliberd_service.dir/flags.make
+CMakeFiles/deliberd_service.dir/daemon/service/checkpool.c.o: /work/wt/hard/daemon/service/checkpool.c
+CMakeFiles/deliberd_service.dir/daemon/service/checkpool.c.o: CMakeFiles/deliberd_service.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object CMakeFiles/deliberd_service.dir/daemon/service/checkpool.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_service.dir/daemon/service/checkpool.c.o -MF CMakeFiles/deliberd_service.dir/daemon/service/checkpool.c.o.d -o CMakeFiles/deliberd_service.dir/daemon/service/checkpool.c.o -c /work/wt/hard/daemon/service/checkpool.c
+
+CMakeFiles/deliberd_service.dir/daemon/service/checkpool.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/deliberd_service.dir/daemon/service/checkpool.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/wt/hard/daemon/service/checkpool.c > CMakeFiles/deliberd_service.dir/daemon/service/checkpool.c.i
+
+CMakeFiles/deliberd_service.dir/daemon/service/checkpool.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/deliberd_service.dir/daemon/service/checkpool.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/wt/hard/daemon/service/checkpool.c -o CMakeFiles/deliberd_service.dir/daemon/service/checkpool.c.s
+
 CMakeFiles/deliberd_service.dir/daemon/service/checks.c.o: CMakeFiles/deliberd_service.dir/flags.make
 CMakeFiles/deliberd_service.dir/daemon/service/checks.c.o: /work/wt/hard/daemon/service/checks.c
 CMakeFiles/deliberd_service.dir/daemon/service/checks.c.o: CMakeFiles/deliberd_service.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_3) "Building C object CMakeFiles/deliberd_service.dir/daemon/service/checks.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object CMakeFiles/deliberd_service.dir/daemon/service/checks.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_service.dir/daemon/service/checks.c.o -MF CMakeFiles/deliberd_service.dir/daemon/service/checks.c.o.d -o CMakeFiles/deliberd_service.dir/daemon/service/checks.c.o -c /work/wt/hard/daemon/service/checks.c
 
 CMakeFiles/deliberd_service.dir/daemon/service/checks.c.i: cmake_force
@@ -114,7 +128,7 @@ CMakeFiles/deliberd_service.dir/daemon/service/checks.c.s: cmake_force
 CMakeFiles/deliberd_service.dir/daemon/service/credential.c.o: CMakeFiles/deliberd_service.dir/flags.make
 CMakeFiles/deliberd_service.dir/daemon/service/credential.c.o: /work/wt/hard/daemon/service/credential.c
 CMakeFiles/deliberd_service.dir/daemon/service/credential.c.o: CMakeFiles/deliberd_service.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_4) "Building C object CMakeFiles/deliberd_service.dir/daemon/service/credential.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object CMakeFiles/deliberd_service.dir/daemon/service/credential.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_service.dir/daemon/service/credential.c.o -MF CMakeFiles/deliberd_service.dir/daemon/service/credential.c.o.d -o CMakeFiles/deliberd_service.dir/daemon/service/credential.c.o -c /work/wt/hard/daemon/service/credential.c
 
 CMakeFiles/deliberd_service.dir/daemon/service/credential.c.i: cmake_force
@@ -128,7 +142,7 @@ CMakeFiles/deliberd_service.dir/daemon/service/credential.c.s: cmake_force
 CMakeFiles/deliberd_service.dir/daemon/service/destruction.c.o: CMakeFiles/deliberd_service.dir/flags.make
 CMakeFiles/deliberd_service.dir/daemon/service/destruction.c.o: /work/wt/hard/daemon/service/destruction.c
 CMakeFiles/deliberd_service.dir/daemon/service/destruction.c.o: CMakeFiles/deliberd_service.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_5) "Building C object CMakeFiles/deliberd_service.dir/daemon/service/destruction.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/deliberd_service.dir/daemon/service/destruction.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_service.dir/daemon/service/destruction.c.o -MF CMakeFiles/deliberd_service.dir/daemon/service/destruction.c.o.d -o CMakeFiles/deliberd_service.dir/daemon/service/destruction.c.o -c /work/wt/hard/daemon/service/destruction.c
 
 CMakeFiles/deliberd_service.dir/daemon/service/destruction.c.i: cmake_force
@@ -139,10 +153,24 @@ CMakeFiles/deliberd_service.dir/daemon/service/destruction.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/deliberd_service.dir/daemon/service/destruction.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/wt/hard/daemon/service/destruction.c -o CMakeFiles/deliberd_service.dir/daemon/service/destruction.c.s
 
+CMakeFiles/deliberd_service.dir/daemon/service/holds.c.o: CMakeFiles/deliberd_service.dir/flags.make
+CMakeFiles/deliberd_service.dir/daemon/service/holds.c.o: /work/wt/hard/daemon/service/holds.c
+CMakeFiles/deliberd_service.dir/daemon/service/holds.c.o: CMakeFiles/deliberd_service.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object CMakeFiles/deliberd_service.dir/daemon/service/holds.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_service.dir/daemon/service/holds.c.o -MF CMakeFiles/deliberd_service.dir/daemon/service/holds.c.o.d -o CMakeFiles/deliberd_service.dir/daemon/service/holds.c.o -c /work/wt/hard/daemon/service/holds.c
+
+CMakeFiles/deliberd_service.dir/daemon/service/holds.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/deliberd_service.dir/daemon/service/holds.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/wt/hard/daemon/service/holds.c > CMakeFiles/deliberd_service.dir/daemon/service/holds.c.i
+
+CMakeFiles/deliberd_service.dir/daemon/service/holds.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/deliberd_service.dir/daemon/service/holds.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/wt/hard/daemon/service/holds.c -o CMakeFiles/deliberd_service.dir/daemon/service/holds.c.s
+
 CMakeFiles/deliberd_service.dir/daemon/service/outbox.c.o: CMakeFiles/deliberd_service.dir/flags.make
 CMakeFiles/deliberd_service.dir/daemon/service/outbox.c.o: /work/wt/hard/daemon/service/outbox.c
 CMakeFiles/deliberd_service.dir/daemon/service/outbox.c.o: CMakeFiles/deliberd_service.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/deliberd_service.dir/daemon/service/outbox.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/deliberd_service.dir/daemon/service/outbox.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_service.dir/daemon/service/outbox.c.o -MF CMakeFiles/deliberd_service.dir/daemon/service/outbox.c.o.d -o CMakeFiles/deliberd_service.dir/daemon/service/outbox.c.o -c /work/wt/hard/daemon/service/outbox.c
 
 CMakeFiles/deliberd_service.dir/daemon/service/outbox.c.i: cmake_force
@@ -156,7 +184,7 @@ CMakeFiles/deliberd_service.dir/daemon/service/outbox.c.s: cmake_force
 CMakeFiles/deliberd_service.dir/daemon/service/registry.c.o: CMakeFiles/deliberd_service.dir/flags.make
 CMakeFiles/deliberd_service.dir/daemon/service/registry.c.o: /work/wt/hard/daemon/service/registry.c
 CMakeFiles/deliberd_service.dir/daemon/service/registry.c.o: CMakeFiles/deliberd_service.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object CMakeFiles/deliberd_service.dir/daemon/service/registry.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/deliberd_service.dir/daemon/service/registry.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_service.dir/daemon/service/registry.c.o -MF CMakeFiles/deliberd_service.dir/daemon/service/registry.c.o.d -o CMakeFiles/deliberd_service.dir/daemon/service/registry.c.o -c /work/wt/hard/daemon/service/registry.c
 
 CMakeFiles/deliberd_service.dir/daemon/service/registry.c.i: cmake_force
@@ -170,7 +198,7 @@ CMakeFiles/deliberd_service.dir/daemon/service/registry.c.s: cmake_force
 CMakeFiles/deliberd_service.dir/daemon/service/retention.c.o: CMakeFiles/deliberd_service.dir/flags.make
 CMakeFiles/deliberd_service.dir/daemon/service/retention.c.o: /work/wt/hard/daemon/service/retention.c
 CMakeFiles/deliberd_service.dir/daemon/service/retention.c.o: CMakeFiles/deliberd_service.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/deliberd_service.dir/daemon/service/retention.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object CMakeFiles/deliberd_service.dir/daemon/service/retention.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_service.dir/daemon/service/retention.c.o -MF CMakeFiles/deliberd_service.dir/daemon/service/retention.c.o.d -o CMakeFiles/deliberd_service.dir/daemon/service/retention.c.o -c /work/wt/hard/daemon/service/retention.c
 
 CMakeFiles/deliberd_service.dir/daemon/service/retention.c.i: cmake_force
@@ -184,7 +212,7 @@ CMakeFiles/deliberd_service.dir/daemon/service/retention.c.s: cmake_force
 CMakeFiles/deliberd_service.dir/daemon/service/session.c.o: CMakeFiles/deliberd_service.dir/flags.make
 CMakeFiles/deliberd_service.dir/daemon/service/session.c.o: /work/wt/hard/daemon/service/session.c
 CMakeFiles/deliberd_service.dir/daemon/service/session.c.o: CMakeFiles/deliberd_service.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/deliberd_service.dir/daemon/service/session.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Building C object CMakeFiles/deliberd_service.dir/daemon/service/session.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_service.dir/daemon/service/session.c.o -MF CMakeFiles/deliberd_service.dir/daemon/service/session.c.o.d -o CMakeFiles/deliberd_service.dir/daemon/service/session.c.o -c /work/wt/hard/daemon/service/session.c
 
 CMakeFiles/deliberd_service.dir/daemon/service/session.c.i: cmake_force
@@ -198,7 +226,7 @@ CMakeFiles/deliberd_service.dir/daemon/service/session.c.s: cmake_force
 CMakeFiles/deliberd_service.dir/daemon/service/staged.c.o: CMakeFiles/deliberd_service.dir/flags.make
 CMakeFiles/deliberd_service.dir/daemon/service/staged.c.o: /work/wt/hard/daemon/service/staged.c
 CMakeFiles/deliberd_service.dir/daemon/service/staged.c.o: CMakeFiles/deliberd_service.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object CMakeFiles/deliberd_service.dir/daemon/service/staged.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_12) "Building C object CMakeFiles/deliberd_service.dir/daemon/service/staged.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_service.dir/daemon/service/staged.c.o -MF CMakeFiles/deliberd_service.dir/daemon/service/staged.c.o.d -o CMakeFiles/deliberd_service.dir/daemon/service/staged.c.o -c /work/wt/hard/daemon/service/staged.c
 
 CMakeFiles/deliberd_service.dir/daemon/service/staged.c.i: cmake_force
@@ -213,9 +241,11 @@ CMakeFiles/deliberd_service.dir/daemon/service/staged.c.s: cmake_force
 deliberd_service_OBJECTS = \
 "CMakeFiles/deliberd_service.dir/daemon/service/audit.c.o" \
 "CMakeFiles/deliberd_service.dir/daemon/service/checkpoint.c.o" \
+"CMakeFiles/deliberd_service.dir/daemon/service/checkpool.c.o" \
 "CMakeFiles/deliberd_service.dir/daemon/service/checks.c.o" \
 "CMakeFiles/deliberd_service.dir/daemon/service/credential.c.o" \
 "CMakeFiles/deliberd_service.dir/daemon/service/destruction.c.o" \
+"CMakeFiles/deliberd_service.dir/daemon/service/holds.c.o" \
 "CMakeFiles/deliberd_service.dir/daemon/service/outbox.c.o" \
 "CMakeFiles/deliberd_service.dir/daemon/service/registry.c.o" \
 "CMakeFiles/deliberd_service.dir/daemon/service/retention.c.o" \
@@ -227,9 +257,11 @@ deliberd_service_EXTERNAL_OBJECTS =
 
 libdeliberd_service.a: CMakeFiles/deliberd_service.dir/daemon/service/audit.c.o
 libdeliberd_service.a: CMakeFiles/deliberd_service.dir/daemon/service/checkpoint.c.o
+libdeliberd_service.a: CMakeFiles/deliberd_service.dir/daemon/service/checkpool.c.o
 libdeliberd_service.a: CMakeFiles/deliberd_service.dir/daemon/service/checks.c.o
 libdeliberd_service.a: CMakeFiles/deliberd_service.dir/daemon/service/credential.c.o
 libdeliberd_service.a: CMakeFiles/deliberd_service.dir/daemon/service/destruction.c.o
+libdeliberd_service.a: CMakeFiles/deliberd_service.dir/daemon/service/holds.c.o
 libdeliberd_service.a: CMakeFiles/deliberd_service.dir/daemon/service/outbox.c.o
 libdeliberd_service.a: CMakeFiles/deliberd_service.dir/daemon/service/registry.c.o
 libdeliberd_service.a: CMakeFiles/deliberd_service.dir/daemon/service/retention.c.o
@@ -237,7 +269,7 @@ libdeliberd_service.a: CMakeFiles/deliberd_service.dir/daemon/service/session.c.
 libdeliberd_service.a: CMakeFiles/deliberd_service.dir/daemon/service/staged.c.o
 libdeliberd_service.a: CMakeFiles/deliberd_service.dir/build.make
 libdeliberd_service.a: CMakeFiles/deliberd_service.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Linking C static library libdeliberd_service.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_13) "Linking C static library libdeliberd_service.a"
 	$(CMAKE_COMMAND) -P CMakeFiles/deliberd_service.dir/cmake_clean_target.cmake
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/deliberd_service.dir/link.txt --verbose=$(VERBOSE)
 

@@ -13,6 +13,7 @@ set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/wt/hard/daemon/store/store_audit.c" "CMakeFiles/deliberd_store.dir/daemon/store/store_audit.c.o" "gcc" "CMakeFiles/deliberd_store.dir/daemon/store/store_audit.c.o.d"
   "/work/wt/hard/daemon/store/store_checks.c" "CMakeFiles/deliberd_store.dir/daemon/store/store_checks.c.o" "gcc" "CMakeFiles/deliberd_store.dir/daemon/store/store_checks.c.o.d"
   "/work/wt/hard/daemon/store/store_credentials.c" "CMakeFiles/deliberd_store.dir/daemon/store/store_credentials.c.o" "gcc" "CMakeFiles/deliberd_store.dir/daemon/store/store_credentials.c.o.d"
+  "/work/wt/hard/daemon/store/store_holds.c" "CMakeFiles/deliberd_store.dir/daemon/store/store_holds.c.o" "gcc" "CMakeFiles/deliberd_store.dir/daemon/store/store_holds.c.o.d"
   "/work/wt/hard/daemon/store/store_privileges.c" "CMakeFiles/deliberd_store.dir/daemon/store/store_privileges.c.o" "gcc" "CMakeFiles/deliberd_store.dir/daemon/store/store_privileges.c.o.d"
   "/work/wt/hard/daemon/store/store_registry.c" "CMakeFiles/deliberd_store.dir/daemon/store/store_registry.c.o" "gcc" "CMakeFiles/deliberd_store.dir/daemon/store/store_registry.c.o.d"
   "/work/wt/hard/daemon/store/store_retention.c" "CMakeFiles/deliberd_store.dir/daemon/store/store_retention.c.o" "gcc" "CMakeFiles/deliberd_store.dir/daemon/store/store_retention.c.o.d"

@@ -139,10 +139,24 @@ CMakeFiles/deliberd_store.dir/daemon/store/store_credentials.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/deliberd_store.dir/daemon/store/store_credentials.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/wt/hard/daemon/store/store_credentials.c -o CMakeFiles/deliberd_store.dir/daemon/store/store_credentials.c.s
 
+CMakeFiles/deliberd_store.dir/daemon/store/store_holds.c.o: CMakeFiles/deliberd_store.dir/flags.make
+CMakeFiles/deliberd_store.dir/daemon/store/store_holds.c.o: /work/wt/hard/daemon/store/store_holds.c
+CMakeFiles/deliberd_store.dir/daemon/store/store_holds.c.o: CMakeFiles/deliberd_store.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/deliberd_store.dir/daemon/store/store_holds.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_store.dir/daemon/store/store_holds.c.o -MF CMakeFiles/deliberd_store.dir/daemon/store/store_holds.c.o.d -o CMakeFiles/deliberd_store.dir/daemon/store/store_holds.c.o -c /work/wt/hard/daemon/store/store_holds.c
+
+CMakeFiles/deliberd_store.dir/daemon/store/store_holds.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/deliberd_store.dir/daemon/store/store_holds.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/wt/hard/daemon/store/store_holds.c > CMakeFiles/deliberd_store.dir/daemon/store/store_holds.c.i
+
+CMakeFiles/deliberd_store.dir/daemon/store/store_holds.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/deliberd_store.dir/daemon/store/store_holds.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/wt/hard/daemon/store/store_holds.c -o CMakeFiles/deliberd_store.dir/daemon/store/store_holds.c.s
+
 CMakeFiles/deliberd_store.dir/daemon/store/store_privileges.c.o: CMakeFiles/deliberd_store.dir/flags.make
 CMakeFiles/deliberd_store.dir/daemon/store/store_privileges.c.o: /work/wt/hard/daemon/store/store_privileges.c
 CMakeFiles/deliberd_store.dir/daemon/store/store_privileges.c.o: CMakeFiles/deliberd_store.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_6) "Building C object CMakeFiles/deliberd_store.dir/daemon/store/store_privileges.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object CMakeFiles/deliberd_store.dir/daemon/store/store_privileges.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_store.dir/daemon/store/store_privileges.c.o -MF CMakeFiles/deliberd_store.dir/daemon/store/store_privileges.c.o.d -o CMakeFiles/deliberd_store.dir/daemon/store/store_privileges.c.o -c /work/wt/hard/daemon/store/store_privileges.c
 
 CMakeFiles/deliberd_store.dir/daemon/store/store_privileges.c.i: cmake_force
@@ -156,7 +170,7 @@ CMakeFiles/deliberd_store.dir/daemon/store/store_privileges.c.s: cmake_force
 CMakeFiles/deliberd_store.dir/daemon/store/store_registry.c.o: CMakeFiles/deliberd_store.dir/flags.make
 CMakeFiles/deliberd_store.dir/daemon/store/store_registry.c.o: /work/wt/hard/daemon/store/store_registry.c
 CMakeFiles/deliberd_store.dir/daemon/store/store_registry.c.o: CMakeFiles/deliberd_store.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_7) "Building C object CMakeFiles/deliberd_store.dir/daemon/store/store_registry.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/deliberd_store.dir/daemon/store/store_registry.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_store.dir/daemon/store/store_registry.c.o -MF CMakeFiles/deliberd_store.dir/daemon/store/store_registry.c.o.d -o CMakeFiles/deliberd_store.dir/daemon/store/store_registry.c.o -c /work/wt/hard/daemon/store/store_registry.c
 
 CMakeFiles/deliberd_store.dir/daemon/store/store_registry.c.i: cmake_force
@@ -170,7 +184,7 @@ CMakeFiles/deliberd_store.dir/daemon/store/store_registry.c.s: cmake_force
 CMakeFiles/deliberd_store.dir/daemon/store/store_retention.c.o: CMakeFiles/deliberd_store.dir/flags.make
 CMakeFiles/deliberd_store.dir/daemon/store/store_retention.c.o: /work/wt/hard/daemon/store/store_retention.c
 CMakeFiles/deliberd_store.dir/daemon/store/store_retention.c.o: CMakeFiles/deliberd_store.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_8) "Building C object CMakeFiles/deliberd_store.dir/daemon/store/store_retention.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/deliberd_store.dir/daemon/store/store_retention.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_store.dir/daemon/store/store_retention.c.o -MF CMakeFiles/deliberd_store.dir/daemon/store/store_retention.c.o.d -o CMakeFiles/deliberd_store.dir/daemon/store/store_retention.c.o -c /work/wt/hard/daemon/store/store_retention.c
 
 CMakeFiles/deliberd_store.dir/daemon/store/store_retention.c.i: cmake_force
@@ -184,7 +198,7 @@ CMakeFiles/deliberd_store.dir/daemon/store/store_retention.c.s: cmake_force
 CMakeFiles/deliberd_store.dir/daemon/store/store_sessions.c.o: CMakeFiles/deliberd_store.dir/flags.make
 CMakeFiles/deliberd_store.dir/daemon/store/store_sessions.c.o: /work/wt/hard/daemon/store/store_sessions.c
 CMakeFiles/deliberd_store.dir/daemon/store/store_sessions.c.o: CMakeFiles/deliberd_store.dir/compiler_depend.ts
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/deliberd_store.dir/daemon/store/store_sessions.c.o"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Building C object CMakeFiles/deliberd_store.dir/daemon/store/store_sessions.c.o"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_store.dir/daemon/store/store_sessions.c.o -MF CMakeFiles/deliberd_store.dir/daemon/store/store_sessions.c.o.d -o CMakeFiles/deliberd_store.dir/daemon/store/store_sessions.c.o -c /work/wt/hard/daemon/store/store_sessions.c
 
 CMakeFiles/deliberd_store.dir/daemon/store/store_sessions.c.i: cmake_force
@@ -202,6 +216,7 @@ deliberd_store_OBJECTS = \
 "CMakeFiles/deliberd_store.dir/daemon/store/store_audit.c.o" \
 "CMakeFiles/deliberd_store.dir/daemon/store/store_checks.c.o" \
 "CMakeFiles/deliberd_store.dir/daemon/store/store_credentials.c.o" \
+"CMakeFiles/deliberd_store.dir/daemon/store/store_holds.c.o" \
 "CMakeFiles/deliberd_store.dir/daemon/store/store_privileges.c.o" \
 "CMakeFiles/deliberd_store.dir/daemon/store/store_registry.c.o" \
 "CMakeFiles/deliberd_store.dir/daemon/store/store_retention.c.o" \
@@ -215,13 +230,14 @@ libdeliberd_store.a: CMakeFiles/deliberd_store.dir/daemon/store/migrate.c.o
 libdeliberd_store.a: CMakeFiles/deliberd_store.dir/daemon/store/store_audit.c.o
 libdeliberd_store.a: CMakeFiles/deliberd_store.dir/daemon/store/store_checks.c.o
 libdeliberd_store.a: CMakeFiles/deliberd_store.dir/daemon/store/store_credentials.c.o
+libdeliberd_store.a: CMakeFiles/deliberd_store.dir/daemon/store/store_holds.c.o
 libdeliberd_store.a: CMakeFiles/deliberd_store.dir/daemon/store/store_privileges.c.o
 libdeliberd_store.a: CMakeFiles/deliberd_store.dir/daemon/store/store_registry.c.o
 libdeliberd_store.a: CMakeFiles/deliberd_store.dir/daemon/store/store_retention.c.o
 libdeliberd_store.a: CMakeFiles/deliberd_store.dir/daemon/store/store_sessions.c.o
 libdeliberd_store.a: CMakeFiles/deliberd_store.dir/build.make
 libdeliberd_store.a: CMakeFiles/deliberd_store.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Linking C static library libdeliberd_store.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_11) "Linking C static library libdeliberd_store.a"
 	$(CMAKE_COMMAND) -P CMakeFiles/deliberd_store.dir/cmake_clean_target.cmake
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/deliberd_store.dir/link.txt --verbose=$(VERBOSE)
 

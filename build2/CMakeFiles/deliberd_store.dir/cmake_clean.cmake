@@ -9,6 +9,8 @@ file(REMOVE_RECURSE
   "CMakeFiles/deliberd_store.dir/daemon/store/store_checks.c.o.d"
   "CMakeFiles/deliberd_store.dir/daemon/store/store_credentials.c.o"
   "CMakeFiles/deliberd_store.dir/daemon/store/store_credentials.c.o.d"
+  "CMakeFiles/deliberd_store.dir/daemon/store/store_holds.c.o"
+  "CMakeFiles/deliberd_store.dir/daemon/store/store_holds.c.o.d"
   "CMakeFiles/deliberd_store.dir/daemon/store/store_privileges.c.o"
   "CMakeFiles/deliberd_store.dir/daemon/store/store_privileges.c.o.d"
   "CMakeFiles/deliberd_store.dir/daemon/store/store_registry.c.o"

@@ -42,6 +42,8 @@ CMakeFiles/deliberd_store.dir/daemon/store/db.c.o: /work/wt/hard/daemon/store/db
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/wt/hard/daemon/support/err.h \
   /work/wt/hard/daemon/support/err.h \
+  /usr/include/postgresql/libpq-events.h \
+  /usr/include/postgresql/libpq-fe.h \
   /usr/include/stdlib.h \
   /usr/include/x86_64-linux-gnu/bits/waitflags.h \
   /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
@@ -407,6 +409,82 @@ CMakeFiles/deliberd_store.dir/daemon/store/store_credentials.c.o: /work/wt/hard/
   /work/wt/hard/daemon/support/config.h \
   /work/wt/hard/daemon/support/err.h
 
+CMakeFiles/deliberd_store.dir/daemon/store/store_holds.c.o: /work/wt/hard/daemon/store/store_holds.c \
+  /usr/include/stdc-predef.h \
+  /work/wt/hard/daemon/store/store_holds.h \
+  /usr/include/jansson.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
+  /usr/include/stdio.h \
+  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
+  /usr/include/features.h \
+  /usr/include/features-time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wordsize.h \
+  /usr/include/x86_64-linux-gnu/bits/timesize.h \
+  /usr/include/x86_64-linux-gnu/sys/cdefs.h \
+  /usr/include/x86_64-linux-gnu/bits/long-double.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs-64.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
+  /usr/include/x86_64-linux-gnu/bits/types.h \
+  /usr/include/x86_64-linux-gnu/bits/typesizes.h \
+  /usr/include/x86_64-linux-gnu/bits/time64.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h \
+  /usr/include/x86_64-linux-gnu/bits/types/cookie_io_functions_t.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio_lim.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn.h \
+  /usr/include/x86_64-linux-gnu/bits/floatn-common.h \
+  /usr/include/x86_64-linux-gnu/bits/stdio.h \
+  /usr/include/stdlib.h \
+  /usr/include/x86_64-linux-gnu/bits/waitflags.h \
+  /usr/include/x86_64-linux-gnu/bits/waitstatus.h \
+  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
+  /usr/include/x86_64-linux-gnu/sys/types.h \
+  /usr/include/x86_64-linux-gnu/bits/types/clock_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/clockid_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/time_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/timer_t.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
+  /usr/include/endian.h \
+  /usr/include/x86_64-linux-gnu/bits/endian.h \
+  /usr/include/x86_64-linux-gnu/bits/endianness.h \
+  /usr/include/x86_64-linux-gnu/bits/byteswap.h \
+  /usr/include/x86_64-linux-gnu/bits/uintn-identity.h \
+  /usr/include/x86_64-linux-gnu/sys/select.h \
+  /usr/include/x86_64-linux-gnu/bits/select.h \
+  /usr/include/x86_64-linux-gnu/bits/types/sigset_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__sigset_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_timeval.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_timespec.h \
+  /usr/include/x86_64-linux-gnu/bits/pthreadtypes.h \
+  /usr/include/x86_64-linux-gnu/bits/thread-shared-types.h \
+  /usr/include/x86_64-linux-gnu/bits/pthreadtypes-arch.h \
+  /usr/include/x86_64-linux-gnu/bits/atomic_wide_counter.h \
+  /usr/include/x86_64-linux-gnu/bits/struct_mutex.h \
+  /usr/include/x86_64-linux-gnu/bits/struct_rwlock.h \
+  /usr/include/alloca.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h \
+  /usr/include/x86_64-linux-gnu/bits/stdlib-float.h \
+  /usr/include/jansson_config.h \
+  /usr/include/postgresql/libpq-fe.h \
+  /usr/include/postgresql/postgres_ext.h \
+  /usr/include/postgresql/pg_config_ext.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
+  /usr/include/stdint.h \
+  /usr/include/x86_64-linux-gnu/bits/wchar.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+  /work/wt/hard/daemon/support/err.h \
+  /usr/include/inttypes.h \
+  /work/wt/hard/daemon/store/db.h \
+  /work/wt/hard/daemon/support/config.h \
+  /work/wt/hard/daemon/support/err.h
+
 CMakeFiles/deliberd_store.dir/daemon/store/store_privileges.c.o: /work/wt/hard/daemon/store/store_privileges.c \
   /usr/include/stdc-predef.h \
   /work/wt/hard/daemon/store/store_privileges.h \
@@ -702,6 +780,10 @@ CMakeFiles/deliberd_store.dir/daemon/store/store_sessions.c.o: /work/wt/hard/dae
 
 /work/wt/hard/daemon/store/store_registry.h:
 
+/work/wt/hard/daemon/store/store_holds.h:
+
+/work/wt/hard/daemon/store/store_holds.c:
+
 /work/wt/hard/daemon/store/store_credentials.h:
 
 /work/wt/hard/daemon/store/store_credentials.c:
@@ -754,11 +836,13 @@ CMakeFiles/deliberd_store.dir/daemon/store/store_sessions.c.o: /work/wt/hard/dae
 
 /usr/include/openssl/bio.h:
 
-/usr/include/x86_64-linux-gnu/bits/types/__sigset_t.h:
+/usr/include/openssl/symhacks.h:
 
 /usr/include/x86_64-linux-gnu/bits/byteswap.h:
 
 /usr/include/x86_64-linux-gnu/bits/long-double.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/__sigset_t.h:
 
 /work/wt/hard/daemon/store/store_privileges.c:
 
@@ -767,6 +851,8 @@ CMakeFiles/deliberd_store.dir/daemon/store/store_sessions.c.o: /work/wt/hard/dae
 /usr/include/x86_64-linux-gnu/bits/uio_lim.h:
 
 /work/wt/hard/daemon/store/db.h:
+
+/usr/include/postgresql/libpq-events.h:
 
 /usr/include/stdio.h:
 
@@ -1031,5 +1117,3 @@ CMakeFiles/deliberd_store.dir/daemon/store/store_sessions.c.o: /work/wt/hard/dae
 /usr/include/stdint.h:
 
 /usr/include/x86_64-linux-gnu/bits/posix2_lim.h:
-
-/usr/include/openssl/symhacks.h:

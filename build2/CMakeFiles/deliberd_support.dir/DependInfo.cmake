@@ -16,6 +16,7 @@ set(CMAKE_DEPENDS_DEPENDENCY_FILES
   "/work/wt/hard/daemon/support/hex.c" "CMakeFiles/deliberd_support.dir/daemon/support/hex.c.o" "gcc" "CMakeFiles/deliberd_support.dir/daemon/support/hex.c.o.d"
   "/work/wt/hard/daemon/support/log.c" "CMakeFiles/deliberd_support.dir/daemon/support/log.c.o" "gcc" "CMakeFiles/deliberd_support.dir/daemon/support/log.c.o.d"
   "/work/wt/hard/daemon/support/metrics.c" "CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o" "gcc" "CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o.d"
+  "/work/wt/hard/daemon/support/utf8.c" "CMakeFiles/deliberd_support.dir/daemon/support/utf8.c.o" "gcc" "CMakeFiles/deliberd_support.dir/daemon/support/utf8.c.o.d"
   )
 
 # Targets to which this target links.

@@ -181,6 +181,20 @@ CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.s: cmake_force
 	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.s"
 	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/wt/hard/daemon/support/metrics.c -o CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.s
 
+CMakeFiles/deliberd_support.dir/daemon/support/utf8.c.o: CMakeFiles/deliberd_support.dir/flags.make
+CMakeFiles/deliberd_support.dir/daemon/support/utf8.c.o: /work/wt/hard/daemon/support/utf8.c
+CMakeFiles/deliberd_support.dir/daemon/support/utf8.c.o: CMakeFiles/deliberd_support.dir/compiler_depend.ts
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Building C object CMakeFiles/deliberd_support.dir/daemon/support/utf8.c.o"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -MD -MT CMakeFiles/deliberd_support.dir/daemon/support/utf8.c.o -MF CMakeFiles/deliberd_support.dir/daemon/support/utf8.c.o.d -o CMakeFiles/deliberd_support.dir/daemon/support/utf8.c.o -c /work/wt/hard/daemon/support/utf8.c
+
+CMakeFiles/deliberd_support.dir/daemon/support/utf8.c.i: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Preprocessing C source to CMakeFiles/deliberd_support.dir/daemon/support/utf8.c.i"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -E /work/wt/hard/daemon/support/utf8.c > CMakeFiles/deliberd_support.dir/daemon/support/utf8.c.i
+
+CMakeFiles/deliberd_support.dir/daemon/support/utf8.c.s: cmake_force
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green "Compiling C source to assembly CMakeFiles/deliberd_support.dir/daemon/support/utf8.c.s"
+	/usr/bin/cc $(C_DEFINES) $(C_INCLUDES) $(C_FLAGS) -S /work/wt/hard/daemon/support/utf8.c -o CMakeFiles/deliberd_support.dir/daemon/support/utf8.c.s
+
 # Object files for target deliberd_support
 deliberd_support_OBJECTS = \
 "CMakeFiles/deliberd_support.dir/daemon/support/cfgnum.c.o" \
@@ -190,7 +204,8 @@ deliberd_support_OBJECTS = \
 "CMakeFiles/deliberd_support.dir/daemon/support/err.c.o" \
 "CMakeFiles/deliberd_support.dir/daemon/support/hex.c.o" \
 "CMakeFiles/deliberd_support.dir/daemon/support/log.c.o" \
-"CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o"
+"CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o" \
+"CMakeFiles/deliberd_support.dir/daemon/support/utf8.c.o"
 
 # External object files for target deliberd_support
 deliberd_support_EXTERNAL_OBJECTS =
@@ -203,9 +218,10 @@ libdeliberd_support.a: CMakeFiles/deliberd_support.dir/daemon/support/err.c.o
 libdeliberd_support.a: CMakeFiles/deliberd_support.dir/daemon/support/hex.c.o
 libdeliberd_support.a: CMakeFiles/deliberd_support.dir/daemon/support/log.c.o
 libdeliberd_support.a: CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o
+libdeliberd_support.a: CMakeFiles/deliberd_support.dir/daemon/support/utf8.c.o
 libdeliberd_support.a: CMakeFiles/deliberd_support.dir/build.make
 libdeliberd_support.a: CMakeFiles/deliberd_support.dir/link.txt
-	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_9) "Linking C static library libdeliberd_support.a"
+	@$(CMAKE_COMMAND) -E cmake_echo_color --switch=$(COLOR) --green --bold --progress-dir=/work/wt/hard/build2/CMakeFiles --progress-num=$(CMAKE_PROGRESS_10) "Linking C static library libdeliberd_support.a"
 	$(CMAKE_COMMAND) -P CMakeFiles/deliberd_support.dir/cmake_clean_target.cmake
 	$(CMAKE_COMMAND) -E cmake_link_script CMakeFiles/deliberd_support.dir/link.txt --verbose=$(VERBOSE)
 

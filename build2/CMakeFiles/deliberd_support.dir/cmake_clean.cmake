@@ -15,6 +15,8 @@ file(REMOVE_RECURSE
   "CMakeFiles/deliberd_support.dir/daemon/support/log.c.o.d"
   "CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o"
   "CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o.d"
+  "CMakeFiles/deliberd_support.dir/daemon/support/utf8.c.o"
+  "CMakeFiles/deliberd_support.dir/daemon/support/utf8.c.o.d"
   "libdeliberd_support.a"
   "libdeliberd_support.pdb"
 )

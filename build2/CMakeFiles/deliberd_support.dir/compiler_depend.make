@@ -435,6 +435,36 @@ CMakeFiles/deliberd_support.dir/daemon/support/log.c.o: /work/wt/hard/daemon/sup
   /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
   /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
   /work/wt/hard/daemon/support/err.h \
+  /usr/include/pthread.h \
+  /usr/include/sched.h \
+  /usr/include/x86_64-linux-gnu/bits/types/time_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_timespec.h \
+  /usr/include/x86_64-linux-gnu/bits/endian.h \
+  /usr/include/x86_64-linux-gnu/bits/endianness.h \
+  /usr/include/x86_64-linux-gnu/bits/sched.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_sched_param.h \
+  /usr/include/x86_64-linux-gnu/bits/cpu-set.h \
+  /usr/include/time.h \
+  /usr/include/x86_64-linux-gnu/bits/time.h \
+  /usr/include/x86_64-linux-gnu/bits/timex.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_timeval.h \
+  /usr/include/x86_64-linux-gnu/bits/types/clock_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_tm.h \
+  /usr/include/x86_64-linux-gnu/bits/types/clockid_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/timer_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_itimerspec.h \
+  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
+  /usr/include/x86_64-linux-gnu/bits/pthreadtypes.h \
+  /usr/include/x86_64-linux-gnu/bits/thread-shared-types.h \
+  /usr/include/x86_64-linux-gnu/bits/pthreadtypes-arch.h \
+  /usr/include/x86_64-linux-gnu/bits/atomic_wide_counter.h \
+  /usr/include/x86_64-linux-gnu/bits/struct_mutex.h \
+  /usr/include/x86_64-linux-gnu/bits/struct_rwlock.h \
+  /usr/include/x86_64-linux-gnu/bits/setjmp.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__sigset_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct___jmp_buf_tag.h \
+  /usr/include/x86_64-linux-gnu/bits/pthread_stack_min-dynamic.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdarg.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdatomic.h \
   /usr/include/stdio.h \
@@ -450,22 +480,7 @@ CMakeFiles/deliberd_support.dir/daemon/support/log.c.o: /work/wt/hard/daemon/sup
   /usr/include/x86_64-linux-gnu/bits/floatn-common.h \
   /usr/include/x86_64-linux-gnu/bits/stdio.h \
   /usr/include/string.h \
-  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
-  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
   /usr/include/strings.h \
-  /usr/include/time.h \
-  /usr/include/x86_64-linux-gnu/bits/time.h \
-  /usr/include/x86_64-linux-gnu/bits/timex.h \
-  /usr/include/x86_64-linux-gnu/bits/types/struct_timeval.h \
-  /usr/include/x86_64-linux-gnu/bits/types/clock_t.h \
-  /usr/include/x86_64-linux-gnu/bits/types/time_t.h \
-  /usr/include/x86_64-linux-gnu/bits/types/struct_tm.h \
-  /usr/include/x86_64-linux-gnu/bits/types/struct_timespec.h \
-  /usr/include/x86_64-linux-gnu/bits/endian.h \
-  /usr/include/x86_64-linux-gnu/bits/endianness.h \
-  /usr/include/x86_64-linux-gnu/bits/types/clockid_t.h \
-  /usr/include/x86_64-linux-gnu/bits/types/timer_t.h \
-  /usr/include/x86_64-linux-gnu/bits/types/struct_itimerspec.h \
   /usr/include/unistd.h \
   /usr/include/x86_64-linux-gnu/bits/posix_opt.h \
   /usr/include/x86_64-linux-gnu/bits/environments.h \
@@ -608,10 +623,31 @@ CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o: /work/wt/hard/daemon
   /usr/include/string.h \
   /usr/include/strings.h
 
+CMakeFiles/deliberd_support.dir/daemon/support/utf8.c.o: /work/wt/hard/daemon/support/utf8.c \
+  /usr/include/stdc-predef.h \
+  /work/wt/hard/daemon/support/utf8.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
+  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
+  /usr/include/stdint.h \
+  /usr/include/x86_64-linux-gnu/bits/libc-header-start.h \
+  /usr/include/features.h \
+  /usr/include/features-time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wordsize.h \
+  /usr/include/x86_64-linux-gnu/bits/timesize.h \
+  /usr/include/x86_64-linux-gnu/sys/cdefs.h \
+  /usr/include/x86_64-linux-gnu/bits/long-double.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs.h \
+  /usr/include/x86_64-linux-gnu/gnu/stubs-64.h \
+  /usr/include/x86_64-linux-gnu/bits/types.h \
+  /usr/include/x86_64-linux-gnu/bits/typesizes.h \
+  /usr/include/x86_64-linux-gnu/bits/time64.h \
+  /usr/include/x86_64-linux-gnu/bits/wchar.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
+  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h
 
-/usr/include/sched.h:
 
-/usr/include/pthread.h:
+/work/wt/hard/daemon/support/utf8.c:
 
 /usr/include/x86_64-linux-gnu/bits/mathcalls.h:
 
@@ -620,6 +656,14 @@ CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o: /work/wt/hard/daemon
 /usr/include/x86_64-linux-gnu/bits/fp-fast.h:
 
 /usr/include/x86_64-linux-gnu/bits/fp-logb.h:
+
+/usr/include/x86_64-linux-gnu/bits/flt-eval-method.h:
+
+/usr/include/x86_64-linux-gnu/bits/math-vector.h:
+
+/usr/include/postgresql/pg_config_ext.h:
+
+/usr/include/postgresql/postgres_ext.h:
 
 /usr/include/alloca.h:
 
@@ -631,6 +675,8 @@ CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o: /work/wt/hard/daemon
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vlbwintrin.h:
 
+/work/wt/hard/daemon/support/utf8.h:
+
 /usr/include/x86_64-linux-gnu/bits/types/struct_statx.h:
 
 /usr/include/x86_64-linux-gnu/bits/waitstatus.h:
@@ -638,10 +684,6 @@ CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o: /work/wt/hard/daemon
 /work/wt/hard/daemon/support/metrics.h:
 
 /usr/include/x86_64-linux-gnu/bits/statx-generic.h:
-
-/usr/include/x86_64-linux-gnu/bits/cpu-set.h:
-
-/usr/include/x86_64-linux-gnu/asm/posix_types_64.h:
 
 /usr/include/asm-generic/errno-base.h:
 
@@ -652,8 +694,6 @@ CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o: /work/wt/hard/daemon
 /usr/include/linux/posix_types.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/struct_statx_timestamp.h:
-
-/usr/include/x86_64-linux-gnu/bits/flt-eval-method.h:
 
 /usr/include/x86_64-linux-gnu/bits/pthreadtypes-arch.h:
 
@@ -717,10 +757,6 @@ CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o: /work/wt/hard/daemon
 
 /usr/include/x86_64-linux-gnu/bits/types/error_t.h:
 
-/usr/include/x86_64-linux-gnu/bits/types/struct_sched_param.h:
-
-/usr/include/asm-generic/errno.h:
-
 /usr/include/linux/errno.h:
 
 /usr/include/x86_64-linux-gnu/bits/pthread_stack_min-dynamic.h:
@@ -747,13 +783,15 @@ CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o: /work/wt/hard/daemon
 
 /usr/include/x86_64-linux-gnu/bits/endianness.h:
 
+/usr/include/x86_64-linux-gnu/bits/libm-simd-decl-stubs.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h:
+
 /usr/include/x86_64-linux-gnu/bits/pthreadtypes.h:
 
 /usr/include/limits.h:
 
 /work/wt/hard/daemon/support/clock.c:
-
-/usr/include/x86_64-linux-gnu/bits/math-vector.h:
 
 /work/wt/hard/daemon/support/config.h:
 
@@ -785,6 +823,8 @@ CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o: /work/wt/hard/daemon
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/mwaitintrin.h:
 
+/usr/include/pthread.h:
+
 /usr/include/x86_64-linux-gnu/bits/wordsize.h:
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512bwintrin.h:
@@ -810,12 +850,6 @@ CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o: /work/wt/hard/daemon
 /usr/include/event2/util.h:
 
 /work/wt/hard/daemon/support/cfgnum.c:
-
-/usr/include/x86_64-linux-gnu/bits/types/struct___jmp_buf_tag.h:
-
-/usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/clockid_t.h:
 
 /usr/include/x86_64-linux-gnu/bits/libc-header-start.h:
 
@@ -909,9 +943,9 @@ CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o: /work/wt/hard/daemon
 
 /usr/include/x86_64-linux-gnu/bits/types/timer_t.h:
 
-/usr/include/x86_64-linux-gnu/bits/setjmp.h:
-
 /usr/include/time.h:
+
+/usr/include/x86_64-linux-gnu/bits/setjmp.h:
 
 /usr/include/x86_64-linux-gnu/bits/getopt_posix.h:
 
@@ -945,10 +979,6 @@ CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o: /work/wt/hard/daemon
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/cetintrin.h:
 
-/usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h:
-
-/usr/include/x86_64-linux-gnu/bits/libm-simd-decl-stubs.h:
-
 /usr/lib/gcc/x86_64-linux-gnu/12/include/cldemoteintrin.h:
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/clflushoptintrin.h:
@@ -980,6 +1010,8 @@ CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o: /work/wt/hard/daemon
 /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vbmiintrin.h:
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/mwaitxintrin.h:
+
+/usr/include/sched.h:
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/pconfigintrin.h:
 
@@ -1023,6 +1055,12 @@ CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o: /work/wt/hard/daemon
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/smmintrin.h:
 
+/usr/include/x86_64-linux-gnu/bits/stdlib-bsearch.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/clockid_t.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct___jmp_buf_tag.h:
+
 /usr/lib/gcc/x86_64-linux-gnu/12/include/avxintrin.h:
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/avx2intrin.h:
@@ -1048,6 +1086,12 @@ CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o: /work/wt/hard/daemon
 /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512vlintrin.h:
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/avx512dqintrin.h:
+
+/usr/include/postgresql/libpq-fe.h:
+
+/usr/include/x86_64-linux-gnu/bits/local_lim.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/vaesintrin.h:
 
 /usr/include/x86_64-linux-gnu/asm/posix_types.h:
 
@@ -1089,13 +1133,13 @@ CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o: /work/wt/hard/daemon
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/amxint8intrin.h:
 
-/usr/include/x86_64-linux-gnu/bits/sched.h:
-
-/usr/lib/gcc/x86_64-linux-gnu/12/include/amxbf16intrin.h:
-
 /work/wt/hard/daemon/support/err.c:
 
 /usr/include/openssl/macros.h:
+
+/usr/include/asm-generic/errno.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_sched_param.h:
 
 /usr/include/x86_64-linux-gnu/openssl/configuration.h:
 
@@ -1106,6 +1150,14 @@ CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o: /work/wt/hard/daemon
 /work/wt/hard/daemon/support/log.c:
 
 /work/wt/hard/daemon/support/log.h:
+
+/usr/lib/gcc/x86_64-linux-gnu/12/include/amxbf16intrin.h:
+
+/usr/include/x86_64-linux-gnu/bits/sched.h:
+
+/usr/include/x86_64-linux-gnu/asm/posix_types_64.h:
+
+/usr/include/x86_64-linux-gnu/bits/cpu-set.h:
 
 /work/wt/hard/daemon/support/metrics.c:
 
@@ -1125,6 +1177,12 @@ CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o: /work/wt/hard/daemon
 
 /usr/include/x86_64-linux-gnu/bits/sockaddr.h:
 
+/usr/include/math.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/__FILE.h:
+
+/usr/include/x86_64-linux-gnu/asm/sockios.h:
+
 /usr/include/asm-generic/sockios.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/struct_osockaddr.h:
@@ -1132,19 +1190,3 @@ CMakeFiles/deliberd_support.dir/daemon/support/metrics.c.o: /work/wt/hard/daemon
 /usr/include/x86_64-linux-gnu/bits/types/sigevent_t.h:
 
 /usr/include/x86_64-linux-gnu/bits/netdb.h:
-
-/usr/include/x86_64-linux-gnu/bits/local_lim.h:
-
-/usr/lib/gcc/x86_64-linux-gnu/12/include/vaesintrin.h:
-
-/usr/include/postgresql/libpq-fe.h:
-
-/usr/include/postgresql/postgres_ext.h:
-
-/usr/include/postgresql/pg_config_ext.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/__FILE.h:
-
-/usr/include/x86_64-linux-gnu/asm/sockios.h:
-
-/usr/include/math.h:

@@ -104,6 +104,10 @@ tests/CMakeFiles/test_checks.dir/unit/service/test_checks.c.o: /work/wt/hard/tes
   /usr/include/postgresql/postgres_ext.h \
   /usr/include/postgresql/pg_config_ext.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
+  /usr/include/x86_64-linux-gnu/sys/uio.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_iovec.h \
+  /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
+  /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
   /work/wt/hard/daemon/support/config.h \
   /work/wt/hard/daemon/support/err.h \
   /work/wt/hard/daemon/support/err.h
@@ -111,9 +115,13 @@ tests/CMakeFiles/test_checks.dir/unit/service/test_checks.c.o: /work/wt/hard/tes
 
 /work/wt/hard/daemon/support/config.h:
 
+/usr/include/x86_64-linux-gnu/sys/uio.h:
+
 /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h:
 
 /usr/include/postgresql/pg_config_ext.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/struct_iovec.h:
 
 /usr/include/jansson_config.h:
 
@@ -158,6 +166,8 @@ tests/CMakeFiles/test_checks.dir/unit/service/test_checks.c.o: /work/wt/hard/tes
 /usr/include/strings.h:
 
 /usr/include/alloca.h:
+
+/usr/include/x86_64-linux-gnu/bits/uio-ext.h:
 
 /usr/include/x86_64-linux-gnu/bits/struct_rwlock.h:
 
@@ -292,6 +302,8 @@ tests/CMakeFiles/test_checks.dir/unit/service/test_checks.c.o: /work/wt/hard/tes
 /usr/include/x86_64-linux-gnu/bits/waitflags.h:
 
 /usr/include/x86_64-linux-gnu/bits/waitstatus.h:
+
+/usr/include/x86_64-linux-gnu/bits/uio_lim.h:
 
 /usr/include/endian.h:
 

@@ -97,4 +97,5 @@ CMakeFiles/deliberd_core.dir/daemon/core/extract.c.o: \
  /work/wt/hard/daemon/core/extract_priv.h \
  /work/wt/hard/daemon/support/hex.h /work/wt/hard/daemon/core/ident.h \
  /work/wt/hard/daemon/core/nn.h /work/wt/hard/daemon/core/pattern.h \
- /work/wt/hard/daemon/core/personset.h
+ /work/wt/hard/daemon/core/personset.h \
+ /work/wt/hard/daemon/support/utf8.h

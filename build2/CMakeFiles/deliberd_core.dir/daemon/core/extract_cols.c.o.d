@@ -95,4 +95,5 @@ CMakeFiles/deliberd_core.dir/daemon/core/extract_cols.c.o: \
  /work/wt/hard/daemon/core/codeset.h /work/wt/hard/daemon/support/csv.h \
  /work/wt/hard/daemon/core/extract.h /work/wt/hard/daemon/support/err.h \
  /work/wt/hard/daemon/core/terms.h /work/wt/hard/daemon/core/ident.h \
- /work/wt/hard/daemon/core/nn.h /work/wt/hard/daemon/core/pattern.h
+ /work/wt/hard/daemon/core/nn.h /work/wt/hard/daemon/core/pattern.h \
+ /work/wt/hard/daemon/support/utf8.h

@@ -23,4 +23,4 @@ CMakeFiles/deliberd_core.dir/daemon/core/terms_text.c.o: \
  /usr/include/x86_64-linux-gnu/bits/wchar.h \
  /usr/include/x86_64-linux-gnu/bits/stdint-intn.h \
  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
- /work/wt/hard/daemon/support/err.h
+ /work/wt/hard/daemon/support/err.h /work/wt/hard/daemon/support/utf8.h

@@ -88,8 +88,8 @@ CMakeFiles/deliberd_http.dir/daemon/http/routes_checks.c.o: \
  /usr/include/x86_64-linux-gnu/bits/timex.h \
  /usr/include/x86_64-linux-gnu/bits/types/struct_tm.h \
  /usr/include/x86_64-linux-gnu/bits/types/struct_itimerspec.h \
- /work/wt/hard/daemon/service/checks.h /usr/include/jansson.h \
- /usr/include/stdio.h /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
+ /usr/include/event2/event.h /usr/include/stdio.h \
+ /usr/include/x86_64-linux-gnu/bits/types/__fpos_t.h \
  /usr/include/x86_64-linux-gnu/bits/types/__mbstate_t.h \
  /usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h \
  /usr/include/x86_64-linux-gnu/bits/types/__FILE.h \
@@ -97,12 +97,24 @@ CMakeFiles/deliberd_http.dir/daemon/http/routes_checks.c.o: \
  /usr/include/x86_64-linux-gnu/bits/types/struct_FILE.h \
  /usr/include/x86_64-linux-gnu/bits/types/cookie_io_functions_t.h \
  /usr/include/x86_64-linux-gnu/bits/stdio_lim.h \
- /usr/include/x86_64-linux-gnu/bits/stdio.h /usr/include/jansson_config.h \
- /usr/include/postgresql/libpq-fe.h \
+ /usr/include/x86_64-linux-gnu/bits/stdio.h /usr/include/inttypes.h \
+ /usr/include/x86_64-linux-gnu/sys/stat.h \
+ /usr/include/x86_64-linux-gnu/bits/stat.h \
+ /usr/include/x86_64-linux-gnu/bits/struct_stat.h \
+ /usr/include/x86_64-linux-gnu/bits/statx.h /usr/include/linux/stat.h \
+ /usr/include/linux/types.h /usr/include/x86_64-linux-gnu/asm/types.h \
+ /usr/include/asm-generic/types.h /usr/include/asm-generic/int-ll64.h \
+ /usr/include/x86_64-linux-gnu/bits/statx-generic.h \
+ /usr/include/x86_64-linux-gnu/bits/types/struct_statx_timestamp.h \
+ /usr/include/x86_64-linux-gnu/bits/types/struct_statx.h \
+ /work/wt/hard/daemon/service/checkpool.h /usr/include/jansson.h \
+ /usr/include/jansson_config.h \
+ /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
+ /work/wt/hard/daemon/service/checks.h /usr/include/postgresql/libpq-fe.h \
  /usr/include/postgresql/postgres_ext.h \
  /usr/include/postgresql/pg_config_ext.h \
- /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
  /work/wt/hard/daemon/support/config.h /work/wt/hard/daemon/support/err.h \
- /work/wt/hard/daemon/support/err.h /work/wt/hard/daemon/support/clock.h \
- /work/wt/hard/daemon/http/route.h /usr/include/event2/http.h \
- /work/wt/hard/daemon/core/role.h /work/wt/hard/daemon/core/terms.h
+ /work/wt/hard/daemon/support/err.h /work/wt/hard/daemon/service/checks.h \
+ /work/wt/hard/daemon/support/clock.h /work/wt/hard/daemon/http/route.h \
+ /usr/include/event2/http.h /work/wt/hard/daemon/core/role.h \
+ /work/wt/hard/daemon/core/terms.h

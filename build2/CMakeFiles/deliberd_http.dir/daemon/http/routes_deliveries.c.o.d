@@ -61,16 +61,17 @@ CMakeFiles/deliberd_http.dir/daemon/http/routes_deliveries.c.o: \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h /usr/include/stdint.h \
  /usr/include/x86_64-linux-gnu/bits/wchar.h \
  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+ /usr/include/x86_64-linux-gnu/sys/uio.h \
+ /usr/include/x86_64-linux-gnu/bits/types/struct_iovec.h \
+ /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
+ /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
  /work/wt/hard/daemon/support/config.h /work/wt/hard/daemon/support/err.h \
  /work/wt/hard/daemon/support/err.h /work/wt/hard/daemon/support/clock.h \
  /work/wt/hard/daemon/http/route.h /usr/include/event2/buffer.h \
  /usr/include/event2/visibility.h /usr/include/event2/event-config.h \
- /usr/include/x86_64-linux-gnu/sys/uio.h \
- /usr/include/x86_64-linux-gnu/bits/types/struct_iovec.h \
- /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
- /usr/include/x86_64-linux-gnu/bits/uio-ext.h /usr/include/event2/util.h \
- /usr/include/x86_64-linux-gnu/sys/time.h /usr/include/netdb.h \
- /usr/include/netinet/in.h /usr/include/x86_64-linux-gnu/sys/socket.h \
+ /usr/include/event2/util.h /usr/include/x86_64-linux-gnu/sys/time.h \
+ /usr/include/netdb.h /usr/include/netinet/in.h \
+ /usr/include/x86_64-linux-gnu/sys/socket.h \
  /usr/include/x86_64-linux-gnu/bits/socket.h \
  /usr/include/x86_64-linux-gnu/bits/socket_type.h \
  /usr/include/x86_64-linux-gnu/bits/sockaddr.h \

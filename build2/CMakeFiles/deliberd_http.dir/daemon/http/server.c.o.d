@@ -144,8 +144,8 @@ CMakeFiles/deliberd_http.dir/daemon/http/server.c.o: \
  /usr/include/x86_64-linux-gnu/bits/uio-ext.h /usr/include/jansson.h \
  /usr/include/jansson_config.h /usr/include/event2/bufferevent.h \
  /usr/include/event2/bufferevent_ssl.h /usr/include/event2/http.h \
- /usr/include/event2/thread.h /usr/include/fcntl.h \
- /usr/include/x86_64-linux-gnu/bits/fcntl.h \
+ /usr/include/event2/listener.h /usr/include/event2/thread.h \
+ /usr/include/fcntl.h /usr/include/x86_64-linux-gnu/bits/fcntl.h \
  /usr/include/x86_64-linux-gnu/bits/fcntl-linux.h \
  /usr/include/linux/falloc.h /usr/include/x86_64-linux-gnu/bits/stat.h \
  /usr/include/x86_64-linux-gnu/bits/struct_stat.h \
@@ -181,6 +181,7 @@ CMakeFiles/deliberd_http.dir/daemon/http/server.c.o: \
  /work/wt/hard/daemon/http/route.h /usr/include/postgresql/libpq-fe.h \
  /usr/include/postgresql/postgres_ext.h \
  /usr/include/postgresql/pg_config_ext.h /work/wt/hard/daemon/core/role.h \
- /work/wt/hard/daemon/store/db.h /work/wt/hard/daemon/support/log.h \
- /work/wt/hard/daemon/support/config.h \
- /work/wt/hard/daemon/support/metrics.h
+ /work/wt/hard/daemon/service/checkpool.h \
+ /work/wt/hard/daemon/service/checks.h /work/wt/hard/daemon/store/db.h \
+ /work/wt/hard/daemon/support/log.h /work/wt/hard/daemon/support/config.h \
+ /work/wt/hard/daemon/support/metrics.h /work/wt/hard/daemon/http/peers.h

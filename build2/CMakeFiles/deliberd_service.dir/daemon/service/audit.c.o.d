@@ -60,9 +60,9 @@ CMakeFiles/deliberd_service.dir/daemon/service/audit.c.o: \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h /usr/include/stdint.h \
  /usr/include/x86_64-linux-gnu/bits/wchar.h \
  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
- /work/wt/hard/daemon/support/err.h /usr/include/inttypes.h \
- /usr/include/string.h /usr/include/strings.h /usr/include/openssl/evp.h \
- /usr/include/openssl/macros.h \
+ /work/wt/hard/daemon/support/err.h /usr/include/ctype.h \
+ /usr/include/inttypes.h /usr/include/string.h /usr/include/strings.h \
+ /usr/include/openssl/evp.h /usr/include/openssl/macros.h \
  /usr/include/x86_64-linux-gnu/openssl/opensslconf.h \
  /usr/include/x86_64-linux-gnu/openssl/configuration.h \
  /usr/include/openssl/opensslv.h /usr/include/openssl/types.h \

@@ -60,6 +60,10 @@ CMakeFiles/deliberd_service.dir/daemon/service/checks.c.o: \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h /usr/include/stdint.h \
  /usr/include/x86_64-linux-gnu/bits/wchar.h \
  /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h \
+ /usr/include/x86_64-linux-gnu/sys/uio.h \
+ /usr/include/x86_64-linux-gnu/bits/types/struct_iovec.h \
+ /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
+ /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
  /work/wt/hard/daemon/support/config.h /work/wt/hard/daemon/support/err.h \
  /work/wt/hard/daemon/support/err.h /usr/include/errno.h \
  /usr/include/x86_64-linux-gnu/bits/errno.h /usr/include/linux/errno.h \
@@ -68,7 +72,6 @@ CMakeFiles/deliberd_service.dir/daemon/service/checks.c.o: \
  /usr/include/x86_64-linux-gnu/bits/types/error_t.h /usr/include/fcntl.h \
  /usr/include/x86_64-linux-gnu/bits/fcntl.h \
  /usr/include/x86_64-linux-gnu/bits/fcntl-linux.h \
- /usr/include/x86_64-linux-gnu/bits/types/struct_iovec.h \
  /usr/include/linux/falloc.h /usr/include/x86_64-linux-gnu/bits/stat.h \
  /usr/include/x86_64-linux-gnu/bits/struct_stat.h /usr/include/inttypes.h \
  /usr/include/string.h /usr/include/strings.h \
@@ -104,7 +107,6 @@ CMakeFiles/deliberd_service.dir/daemon/service/checks.c.o: \
  /usr/include/x86_64-linux-gnu/bits/pthread_stack_min-dynamic.h \
  /usr/include/x86_64-linux-gnu/bits/posix2_lim.h \
  /usr/include/x86_64-linux-gnu/bits/xopen_lim.h \
- /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
  /usr/include/openssl/e_os2.h /usr/include/openssl/safestack.h \
  /usr/include/openssl/stack.h /usr/include/openssl/core.h \
  /usr/include/openssl/core_dispatch.h /usr/include/openssl/symhacks.h \

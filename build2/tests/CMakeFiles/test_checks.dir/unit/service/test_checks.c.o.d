@@ -85,5 +85,9 @@ tests/CMakeFiles/test_checks.dir/unit/service/test_checks.c.o: \
  /usr/include/postgresql/postgres_ext.h \
  /usr/include/postgresql/pg_config_ext.h \
  /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
+ /usr/include/x86_64-linux-gnu/sys/uio.h \
+ /usr/include/x86_64-linux-gnu/bits/types/struct_iovec.h \
+ /usr/include/x86_64-linux-gnu/bits/uio_lim.h \
+ /usr/include/x86_64-linux-gnu/bits/uio-ext.h \
  /work/wt/hard/daemon/support/config.h /work/wt/hard/daemon/support/err.h \
  /work/wt/hard/daemon/support/err.h
