@@ -1,2 +1,0 @@
-# Empty dependencies file for layering_cli_sees_http.
-# This may be replaced when dependencies are built.

@@ -1,2 +1,0 @@
-# Empty dependencies file for layering_http_sees_cli.
-# This may be replaced when dependencies are built.

@@ -1,2 +1,0 @@
-# Empty dependencies file for layering_ok.
-# This may be replaced when dependencies are built.

@@ -1,9 +1,0 @@
-file(REMOVE_RECURSE
-  "CMakeFiles/layering_service_sees_cli.dir/layering/service_sees_cli.c.o"
-  "CMakeFiles/layering_service_sees_cli.dir/layering/service_sees_cli.c.o.d"
-)
-
-# Per-language clean rules from dependency scanning.
-foreach(lang C)
-  include(CMakeFiles/layering_service_sees_cli.dir/cmake_clean_${lang}.cmake OPTIONAL)
-endforeach()

@@ -1,2 +1,0 @@
-# Empty compiler generated dependencies file for layering_service_sees_cli.
-# This may be replaced when dependencies are built.

@@ -1,2 +1,0 @@
-# Empty dependencies file for layering_store_sees_service.
-# This may be replaced when dependencies are built.

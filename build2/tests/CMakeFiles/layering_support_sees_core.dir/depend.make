@@ -1,2 +1,0 @@
-# Empty dependencies file for layering_support_sees_core.
-# This may be replaced when dependencies are built.
