@@ -66,18 +66,26 @@ json_t *store_retention_plan_orders(PGconn *db, const char *now, int lead_days, 
 	const char *p[] = {now, lead};
 	return query_json(
 	    db, e,
+	    /* Scopes first (shipment_scopes: one row per recipient and deliberation):
+	     * before a deadline order's issue instant no delivery is read at all. */
 	    "WITH dl AS (SELECT * FROM retention_deadlines($1::timestamptz)), "
-	    "g AS (SELECT d.recipient_id AS recipient, d.deliberation_ref AS deliberation, "
-	    "  dl.version, dl.retention_until, dl.due_at, "
-	    "  bool_or(coalesce(dv.retention_until > dl.retention_until, false)) AS shortened, "
-	    "  json_agg(d.id ORDER BY d.id) AS deliveries "
-	    " FROM deliveries d JOIN dl ON dl.reference = d.deliberation_ref "
-	    " LEFT JOIN deliberation_versions dv "
-	    "   ON dv.reference = d.deliberation_ref AND dv.number = d.version "
-	    " WHERE d.shipped_at IS NOT NULL AND d.shipped_at <= $1::timestamptz "
-	    "   AND " ISSUE_AT(
+	    "sc AS MATERIALIZED (SELECT s.recipient_id, s.deliberation_ref, dl.version, "
+	    "  dl.retention_until, dl.due_at FROM shipment_scopes s "
+	    "  JOIN dl ON dl.reference = s.deliberation_ref "
+	    "  WHERE " ISSUE_AT(
 	        "dl.retention_until",
-	        "$2::int") " <= $1::timestamptz "
+	        "$2::int") " <= $1::timestamptz), "
+	                   "g AS (SELECT d.recipient_id AS recipient, d.deliberation_ref AS "
+	                   "deliberation, "
+	                   "  sc.version, sc.retention_until, sc.due_at, "
+	                   "  bool_or(coalesce(dv.retention_until > sc.retention_until, false)) AS "
+	                   "shortened, "
+	                   "  json_agg(d.id ORDER BY d.id) AS deliveries "
+	                   " FROM sc JOIN deliveries d ON d.recipient_id = sc.recipient_id "
+	                   "   AND d.deliberation_ref = sc.deliberation_ref "
+	                   " LEFT JOIN deliberation_versions dv "
+	                   "   ON dv.reference = d.deliberation_ref AND dv.number = d.version "
+	                   " WHERE d.shipped_at IS NOT NULL AND d.shipped_at <= $1::timestamptz "
 	                   "   AND " UNORDERED(
 	                       "d") " GROUP BY 1, 2, 3, 4, 5) "
 	                            "SELECT coalesce(json_agg(json_build_object('recipient', "
