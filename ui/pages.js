@@ -576,9 +576,11 @@ async function output(root, id) {
     h('dt', {}, t('recipient')), h('dd', {}, dash(o.recipient)), h('dt', {}, t('deliberation')), h('dd', {}, dash(o.deliberation)),
     h('dt', {}, t('evidence')), h('dd', {}, dash(o.evidence)), h('dt', {}, t('status')), h('dd', {}, badge(o.status, t(`st_${o.status}`))),
     h('dt', {}, t('submitted_at')), h('dd', {}, instant(o.submitted_at)), h('dt', {}, t('table')), h('dd', {}, brief(o.spec))));
-  const table0 = o.published || o.report || {};
+  // the published table as the checkers review it ("table"; "published" in older answers)
+  const table0 = [o.table, o.published, o.report].find((x) => x && Array.isArray(x.cells)) || {};
   const cells = table0.cells || [];
-  const failing = cells.filter((c) => Array.isArray(c.rules) && c.rules.length);
+  // a failing cell that stays visible needs each checker's exception decision
+  const failing = cells.filter((c) => Array.isArray(c.rules) && c.rules.length && c.status !== 'suppressed');
   root.append(h('h2', {}, t('cells')), table([t('id'), t('cell'), t('value'), t('status'), t('rules')],
     cells.map((c, i) => h('tr', { class: c.rules && c.rules.length ? 'diff-removed' : null },
       h('td', { class: 'num' }, String(c.index ?? i + 1)), h('td', {}, cellName(c.cell)), h('td', { class: 'num' }, dash(c.value)),
@@ -609,8 +611,7 @@ async function output(root, id) {
     try {
       await api('POST', `/v1/outputs/${encodeURIComponent(o.id)}/reviews`,
         { decision: approve.checked ? 'approve' : 'reject', comment: comment.value, exceptions });
-      location.hash = `#/output/${o.id}`;
-      location.reload();
+      window.dispatchEvent(new HashChangeEvent('hashchange')); // draw the output again
     } catch (e) {
       msg.replaceChildren(errorBox(e));
     }
@@ -618,7 +619,7 @@ async function output(root, id) {
   h('fieldset', {}, h('legend', {}, t('decision')), h('label', { class: 'check', for: 'r-approve' }, approve, t('approve')),
     h('label', { class: 'check', for: 'r-reject' }, reject, t('reject'))),
   failing.length ? h('fieldset', {}, h('legend', {}, t('exceptions')), grants) : null,
-  h('label', { for: 'r-comment' }, t('comment'), comment), h('div', {}, h('button', { type: 'submit' }, t('review'))), msg));
+  h('label', { for: 'r-comment' }, t('comment'), comment), h('div', {}, h('button', { type: 'submit', id: 'review-submit' }, t('review'))), msg));
 }
 
 // ---- amendments: proposed versions, approved or rejected by a second person ----

@@ -192,9 +192,26 @@ try {
   for (const p of ['deliberations', 'deliveries', 'credentials']) await visit(del, `#/${p}`, p);
   await visit(del, '#/deliberation/21-128', 'deliberation');
   await del.context.close();
-  const chk = await signIn('output checker', setup.tokens.output_checker);
-  for (const p of ['outputs', 'deliberations', 'credentials']) await visit(chk, `#/${p}`, p, p === 'outputs' ? 'outputs' : null);
-  await chk.context.close();
+  // two output checkers approve the pending output through the review form
+  for (const [n, who] of [[1, 'output_checker'], [2, 'output_checker2']]) {
+    const chk = await signIn(`output checker ${n}`, setup.tokens[who]);
+    if (n === 1) for (const p of ['outputs', 'deliberations', 'credentials']) await visit(chk, `#/${p}`, p, p === 'outputs' ? 'outputs' : null);
+    await visit(chk, `#/output/${setup.output}`, 'output', n === 1 ? 'output-review' : null);
+    check((await chk.page.$$('#main table')).length >= 2, 'output: no cells table');
+    await chk.page.type('#r-comment', `small cells suppressed (checker ${n})`);
+    await chk.page.click('#r-approve');
+    chk.errors.length = 0;
+    await chk.page.click('#review-submit');
+    await chk.page.waitForFunction((k) => document.body.dataset.busy === '0' &&
+      document.querySelectorAll('#main tbody').length > 1 && [...document.querySelectorAll('#main td')].filter((td) => td.textContent === 'approve').length >= k,
+    { timeout: 15000 }, n).catch(() => fail(`output checker ${n}: the review was not recorded`));
+    check(chk.errors.length === 0, `review: console errors: ${chk.errors.join(' | ')}`);
+    if (n === 2) {
+      check((await text(chk.page, '#main')).includes('released'), 'output not released after two approvals');
+      if (shots) await chk.page.screenshot({ path: path.join(shots, 'output-released.png') });
+    }
+    await chk.context.close();
+  }
   // the browser's language decides before any choice: a French browser gets French
   const fr = await signIn('auditor (fr)', setup.tokens.auditor, 'fr-BE');
   check((await text(fr.page, '#nav')).includes('Journal d’audit'), 'a French browser does not get French');

@@ -17,8 +17,11 @@ if [[ ! -x $chromium || ! -d $browser_dir/node_modules/puppeteer-core ]] || ! co
 fi
 
 r_setup browser
+mkdir -p "$T_DIR/staging"
+t_config checks.staging_dir="\"$T_DIR/staging\""
 AUD=$(t_credential auditor aldo)
 CHK=$(t_credential output_checker olga)
+CHK2=$(t_credential output_checker oscar)
 t_start
 
 # a second recipient, to be refused the first one's order
@@ -40,13 +43,32 @@ t_http POST "/v1/deliveries/$first/no-longer-needed" "$REC"
 t_expect_status 201
 order=$(jq -r .order.id <<<"$HTTP_BODY")
 
+# an output from the secure room, built from staged microdata with its unsafe cells
+# suppressed, waiting for two output checkers
+{
+  echo "person_id,reference_period,group,sex"
+  for p in $(seq 1 43); do
+    if ((p <= 40)); then g=foreign_born; else g=naric; fi
+    if ((p % 2)); then s=M; else s=F; fi
+    echo "$p,2020Q1,$g,$s"
+  done
+} >"$T_DIR/staging/micro.csv"
+t_http POST /v1/sessions "$CHK" -H 'Content-Type: application/json' --data-binary \
+  '{"recipient":"maastricht-sbe","deliberation":"21/128","supervisor":"Sofie","researchers":["A"],"start":"2026-03-02T09:00:00+01:00","end":"2026-03-02T17:00:00+01:00"}'
+t_expect_status 201
+sid=$(jq -r .id <<<"$HTTP_BODY")
+t_http POST /v1/outputs "$REC" -H 'Content-Type: application/json' --data-binary \
+  "{\"session\":$sid,\"table\":{\"by\":[\"group\",\"sex\"]},\"staged_file\":\"micro.csv\",\"suppress\":true}"
+t_expect_status 201
+output=$(jq -r .id <<<"$HTTP_BODY")
+
 # the credentials page manages credentials once the API has them
 t_http GET /v1/openapi.json "$GOV"
 creds=$(jq '.paths | has("/v1/credentials")' <<<"$HTTP_BODY")
 
 umask 077
-jq -n --arg g "$GOV" --arg d "$DELIV" --arg r "$REC" --arg a "$AUD" --arg o "$OTHER" --arg c "$CHK" --argjson order "$order" --argjson creds "$creds" \
-  '{tokens: {governance: $g, delivery: $d, recipient: $r, auditor: $a, other_recipient: $o, output_checker: $c}, order: $order, credentials_api: $creds}' \
+jq -n --arg g "$GOV" --arg d "$DELIV" --arg r "$REC" --arg a "$AUD" --arg o "$OTHER" --arg c "$CHK" --arg c2 "$CHK2" --argjson output "$output" --argjson order "$order" --argjson creds "$creds" \
+  '{tokens: {governance: $g, delivery: $d, recipient: $r, auditor: $a, other_recipient: $o, output_checker: $c, output_checker2: $c2}, order: $order, output: $output, credentials_api: $creds}' \
   >"$T_DIR/setup.json"
 mkdir -p "$T_DIR/shots"
 BASE_URL=$T_URL SETUP_FILE="$T_DIR/setup.json" SHOT_DIR="$T_DIR/shots" CHROMIUM=$chromium \
@@ -59,5 +81,6 @@ fi
 # what the browser did is on the record, and the chain holds
 [[ $(r_sql "SELECT count(*) FROM audit_events WHERE action = 'session.start'") -ge 6 ]] || t_fail "sessions not audited"
 [[ $(r_sql "SELECT status FROM destruction_orders WHERE id = $order") == confirmed ]] || t_fail "order not confirmed"
+[[ $(r_sql "SELECT status FROM outputs WHERE id = $output") == released ]] || t_fail "output not released"
 r_audit_verify
 t_done
