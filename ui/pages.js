@@ -635,10 +635,10 @@ async function amendments(root) {
   const { deliberations } = await api('GET', '/v1/deliberations');
   const body = h('tbody', {});
   const msg = h('div', { 'aria-live': 'polite' });
-  const decide = async (ref, v, kind, reason) => {
+  const decide = async (ref, v, kind) => {
     msg.replaceChildren();
     try {
-      await api('POST', `/v1/deliberations/${refUrl(ref)}/versions/${v}/${kind}`, reason ? { reason } : {});
+      await api('POST', `/v1/deliberations/${refUrl(ref)}/versions/${v}/${kind}`);
       msg.append(h('p', { class: 'notice', role: 'status' }, `${ref} ${t('version')} ${v}: ${t(kind === 'approval' ? 'st_approved' : 'st_rejected')}`));
       await load();
     } catch (e) {
@@ -650,13 +650,11 @@ async function amendments(root) {
     for (const d of deliberations) {
       const { versions } = await api('GET', `/v1/deliberations/${refUrl(d.reference)}/versions`);
       for (const v of versions.filter((x) => x.state === 'proposed')) {
-        const reason = h('input', { type: 'text', id: `why-${refUrl(d.reference)}-${v.version}`, size: 18 });
         rows.push(h('tr', {}, h('td', {}, h('a', { href: `#/deliberation/${refUrl(d.reference)}` }, d.reference)),
           h('td', { class: 'num' }, String(v.version)), h('td', {}, dash(v.decided_on)), h('td', {}, dash(v.in_force_from)),
           h('td', {}, nl(v.summary)), h('td', {}, dash(v.proposed_by || v.recorded_by)),
           h('td', {}, h('button', { type: 'button', onclick: () => decide(d.reference, v.version, 'approval') }, t('approve')), ' ',
-            h('label', { class: 'sr', for: `why-${refUrl(d.reference)}-${v.version}` }, t('comment')), reason, ' ',
-            h('button', { type: 'button', class: 'secondary', onclick: () => decide(d.reference, v.version, 'rejection', reason.value) }, t('reject')))));
+            h('button', { type: 'button', class: 'secondary', onclick: () => decide(d.reference, v.version, 'rejection') }, t('reject')))));
       }
     }
     body.replaceChildren(...rows);
