@@ -28,5 +28,6 @@ extern const struct cli_entry cli_retention_entry;   /* cli_retention.c */
 extern const struct cli_entry cli_keygen_entry;      /* cli_keygen.c */
 extern const struct cli_entry cli_certificate_entry; /* cli_certificate.c */
 extern const struct cli_entry cli_output_entry;      /* cli_output.c */
+extern const struct cli_entry cli_hold_entry;        /* cli_holds.c */
 
 #endif

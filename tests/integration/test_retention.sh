@@ -195,6 +195,21 @@ r_download /metrics "$GOV" "$T_DIR/metrics.txt"
 grep -q '^deliberd_destruction_orders{status="confirmed"} 1' "$T_DIR/metrics.txt" ||
   t_fail "no confirmed order in /metrics"
 
+# legal holds from the command line: place, list, release (audited as the Unix user)
+t_run hold place --deliberation 21/128 --reason "supervisor's request" --reference "GBA 2026/7" ||
+  t_fail "hold place: $(cat "$T_DIR/run.err")"
+HOLD=$(jq -r .id "$T_DIR/run.out")
+t_run hold list || t_fail "hold list: $(cat "$T_DIR/run.err")"
+[[ $(jq -r '.holds[0] | "\(.id) \(.status) \(.reference)"' "$T_DIR/run.out") == "$HOLD active GBA 2026/7" ]] ||
+  t_fail "hold list: $(cat "$T_DIR/run.out")"
+t_run hold place --deliberation 21/128 && t_fail "a hold without a reason was placed"
+t_run hold release "$HOLD" --reason "lifted" || t_fail "hold release: $(cat "$T_DIR/run.err")"
+jq -e '.status == "released" and .release_reason == "lifted"' "$T_DIR/run.out" >/dev/null ||
+  t_fail "hold release: $(cat "$T_DIR/run.out")"
+t_run hold release "$HOLD" --reason "again" && t_fail "a hold was released twice"
+[[ $(r_sql "SELECT count(*) FROM audit_events WHERE action LIKE 'hold.%' AND actor LIKE 'cli:%'") == 2 ]] ||
+  t_fail "the CLI's hold changes are not audited"
+
 # every step is in the audit trail, and the chain verifies
 for action in destruction.ordered destruction.confirmed destruction_certificate.issued; do
   [[ $(r_sql "SELECT count(*) FROM audit_events WHERE action = '$action'") -ge 1 ]] ||
