@@ -148,6 +148,7 @@ try {
   await gov.page.click('form.filters button[type=submit]');
   await gov.page.waitForFunction(() => [...document.querySelectorAll('#main tbody tr')].every((r) => !r.textContent.includes('pass')));
   await visit(gov, '#/destructions', 'destructions', 'destructions');
+  if (setup.approvals_api) await visit(gov, '#/amendments', 'amendments', 'amendments');
   await visit(gov, '#/audit', 'audit', 'audit');
   await gov.page.waitForFunction(() => /Intact/.test(document.querySelector('#chain-state').textContent), { timeout: 15000 })
     .catch(() => fail(`audit: chain state is ${gov.page && 'not intact'}`));

@@ -65,10 +65,11 @@ output=$(jq -r .id <<<"$HTTP_BODY")
 # the credentials page manages credentials once the API has them
 t_http GET /v1/openapi.json "$GOV"
 creds=$(jq '.paths | has("/v1/credentials")' <<<"$HTTP_BODY")
+approvals=$(jq '.paths | has("/v1/deliberations/{ref}/versions/{n}/approval")' <<<"$HTTP_BODY")
 
 umask 077
-jq -n --arg g "$GOV" --arg d "$DELIV" --arg r "$REC" --arg a "$AUD" --arg o "$OTHER" --arg c "$CHK" --arg c2 "$CHK2" --argjson output "$output" --argjson order "$order" --argjson creds "$creds" \
-  '{tokens: {governance: $g, delivery: $d, recipient: $r, auditor: $a, other_recipient: $o, output_checker: $c, output_checker2: $c2}, order: $order, output: $output, credentials_api: $creds}' \
+jq -n --arg g "$GOV" --arg d "$DELIV" --arg r "$REC" --arg a "$AUD" --arg o "$OTHER" --arg c "$CHK" --arg c2 "$CHK2" --argjson output "$output" --argjson order "$order" --argjson creds "$creds" --argjson approvals "$approvals" \
+  '{tokens: {governance: $g, delivery: $d, recipient: $r, auditor: $a, other_recipient: $o, output_checker: $c, output_checker2: $c2}, order: $order, output: $output, credentials_api: $creds, approvals_api: $approvals}' \
   >"$T_DIR/setup.json"
 mkdir -p "$T_DIR/shots"
 BASE_URL=$T_URL SETUP_FILE="$T_DIR/setup.json" SHOT_DIR="$T_DIR/shots" CHROMIUM=$chromium \
