@@ -160,6 +160,12 @@ static int cli_serve(int argc, char **argv)
 		         "(database.migrate_conninfo, docs/security.md)",
 		         role.name, role.superuser ? "a superuser" : "the owner of tables");
 	db_close(db);
+	/* every audit event this process appends carries the daemon's MAC */
+	if (!checkpoint_use_mac_key(c, &e)) {
+		log_error("cannot start: %s", e.message);
+		config_unref(c);
+		return CLI_ERROR;
+	}
 
 	struct server *s = server_new(c, &e);
 	if (s == NULL) {

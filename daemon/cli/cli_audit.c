@@ -35,7 +35,7 @@ static int audit_verify_cmd(PGconn *db, const struct config *c)
 	struct err e = {0};
 	struct checkpoint_result r;
 
-	if (!checkpoint_verify(db, c->audit_checkpoint_dir, &r, &e)) {
+	if (!checkpoint_verify(db, c, &r, &e)) {
 		fprintf(stderr, "deliberd audit verify: %s\n", e.message);
 		return CLI_ERROR;
 	}

@@ -3,6 +3,8 @@
  */
 #include "cli_util.h"
 
+#include "checkpoint.h"
+
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -108,6 +110,11 @@ struct config *cli_util_config(const char *cmd, const char *path)
 PGconn *cli_util_connect(const char *cmd, const struct config *c)
 {
 	struct err e = {0};
+	/* every audit event this process appends carries the daemon's MAC */
+	if (!checkpoint_use_mac_key(c, &e)) {
+		fprintf(stderr, "deliberd %s: %s\n", cmd, e.message);
+		return NULL;
+	}
 	PGconn *db = db_connect(c, &e);
 	if (db == NULL)
 		fprintf(stderr, "deliberd %s: %s\n", cmd, e.message);

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <pthread.h>
 
 #include "clock.h"
 #include "hex.h"
@@ -78,6 +80,42 @@ bool audit_hash(const char *prev_hash, int64_t seq, const char *at, const char *
 	return true;
 }
 
+static unsigned char audit_key[32];
+static bool audit_key_set;
+static pthread_mutex_t audit_key_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void audit_set_mac_key(const unsigned char key[32])
+{
+	pthread_mutex_lock(&audit_key_lock);
+	memcpy(audit_key, key, sizeof(audit_key));
+	audit_key_set = true;
+	pthread_mutex_unlock(&audit_key_lock);
+}
+
+bool audit_mac(const unsigned char key[32], const char *hash, char out[65])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+	if (HMAC(EVP_sha256(), key, 32, (const unsigned char *)hash, strlen(hash), md, &n) ==
+	        NULL ||
+	    n != 32)
+		return false;
+	hex_encode(md, 32, out);
+	return true;
+}
+
+/* The MAC of hash under the process's key; false (and out "") without a key. */
+static bool audit_mac_now(const char *hash, char out[65])
+{
+	unsigned char key[32];
+	pthread_mutex_lock(&audit_key_lock);
+	bool have = audit_key_set;
+	memcpy(key, audit_key, sizeof(key));
+	pthread_mutex_unlock(&audit_key_lock);
+	out[0] = '\0';
+	return have && audit_mac(key, hash, out);
+}
+
 bool audit_append(PGconn *conn, const char *actor, const char *action, const char *object,
                   json_t *details, struct err *e)
 {
@@ -118,8 +156,10 @@ bool audit_append(PGconn *conn, const char *actor, const char *action, const cha
 		if (!ok)
 			err_set(e, ERR_INTERNAL, "cannot hash the audit event");
 	}
-	ok = ok &&
-	     store_audit_insert(conn, last + 1, at, actor, action, object, text, prev, hash, e);
+	char mac[65];
+	bool have_mac = ok && audit_mac_now(hash, mac);
+	ok = ok && store_audit_insert(conn, last + 1, at, actor, action, object, text, prev, hash,
+	                              have_mac ? mac : NULL, e);
 	free(text);
 	return ok;
 }

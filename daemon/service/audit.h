@@ -26,6 +26,19 @@ bool audit_append_object(PGconn *conn, const char *actor, const char *action, co
                          int64_t id, json_t *details, struct err *e)
     __attribute__((warn_unused_result));
 
+/*
+ * The audit MAC key: set once per process, before any append, by the wiring (serve
+ * at start, a database subcommand once it has its configuration), from the
+ * checkpoint key (checkpoint_mac_key).  From then on every event carries
+ * mac = HMAC-SHA256(key, hash) in hex; without it, mac is NULL.  Process-wide on
+ * purpose, like the log settings: every service appends events, and passing the key
+ * down through each of their calls would burden all of them for one value.
+ */
+void audit_set_mac_key(const unsigned char key[32]);
+/* HMAC-SHA256(key, hash) in lower-case hex. */
+bool audit_mac(const unsigned char key[32], const char *hash, char out[65])
+    __attribute__((warn_unused_result));
+
 /* Walks the chain; on a broken link returns false and sets *bad_seq to it. */
 bool audit_verify(PGconn *conn, int64_t *checked, int64_t *bad_seq, struct err *e)
     __attribute__((warn_unused_result));

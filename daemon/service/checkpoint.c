@@ -74,55 +74,105 @@ static bool pub_write(EVP_PKEY *k, const char *path, struct err *e)
 	return ok;
 }
 
-/* The private key at path, made (mode 600) when there is none; its public half is
- * kept in dir/checkpoint.pub for `audit verify`. */
-static EVP_PKEY *key_load_or_create(const char *path, const char *dir, struct err *e)
+static EVP_PKEY *key_read(const char *path, struct err *e)
 {
-	char pub[4096];
-	if (!path_join(pub, sizeof(pub), dir, CHECKPOINT_PUB, e))
-		return NULL;
-	EVP_PKEY *k = NULL;
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd >= 0) {
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-		FILE *f = fdopen(fd, "w");
-		bool ok = k != NULL && f != NULL &&
-		          PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) == 1;
-		if (f != NULL) {
-			if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-				ok = false;
-			fclose(f);
-		} else {
-			close(fd);
-		}
-		if (!ok) {
-			EVP_PKEY_free(k);
-			unlink(path);
-			err_set(e, ERR_INTERNAL, "cannot create the checkpoint key %s", path);
-			return NULL;
-		}
-	} else if (errno == EEXIST) {
-		FILE *f = fopen(path, "r");
-		k = f != NULL ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-		if (f != NULL)
-			fclose(f);
-		if (k == NULL || EVP_PKEY_get_base_id(k) != EVP_PKEY_ED25519) {
-			EVP_PKEY_free(k);
+	FILE *f = fopen(path, "r");
+	EVP_PKEY *k = f != NULL ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+	int saved = errno;
+	if (f != NULL)
+		fclose(f);
+	if (k == NULL || EVP_PKEY_get_base_id(k) != EVP_PKEY_ED25519) {
+		EVP_PKEY_free(k);
+		if (f == NULL)
+			err_set_field(e, ERR_INVALID, "audit.checkpoint_key",
+			              "audit.checkpoint_key: cannot open %s: %s", path,
+			              strerror(saved));
+		else
 			err_set_field(
 			    e, ERR_INVALID, "audit.checkpoint_key",
 			    "audit.checkpoint_key: %s is not an Ed25519 private key (PEM)", path);
-			return NULL;
-		}
-	} else {
-		err_set_field(e, ERR_INVALID, "audit.checkpoint_key",
-		              "audit.checkpoint_key: cannot open %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (access(pub, R_OK) != 0 && !pub_write(k, pub, e)) {
+	return k;
+}
+
+/* The private key at path, made (mode 600) when there is none: written to a
+ * temporary file and linked into place, so that two processes starting at once end
+ * up with the same key and no one reads half a file.  Its public half is kept in
+ * dir/checkpoint.pub for `audit verify`. */
+static EVP_PKEY *key_load_or_create(const char *path, const char *dir, struct err *e)
+{
+	char pub[4096], tmp[4200];
+	if (!path_join(pub, sizeof(pub), dir, CHECKPOINT_PUB, e))
+		return NULL;
+	if (access(path, F_OK) != 0) {
+		snprintf(tmp, sizeof(tmp), "%s.new%ld", path, (long)getpid());
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+		EVP_PKEY *k = fd >= 0 ? EVP_PKEY_Q_keygen(NULL, NULL, "ED25519") : NULL;
+		FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+		bool ok = k != NULL && f != NULL &&
+		          PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) == 1 &&
+		          fflush(f) == 0 && fsync(fileno(f)) == 0;
+		if (f != NULL)
+			fclose(f);
+		else if (fd >= 0)
+			close(fd);
+		EVP_PKEY_free(k);
+		if (ok && link(tmp, path) != 0 && errno != EEXIST)
+			ok = false;
+		unlink(tmp);
+		if (!ok) {
+			err_set(e, ERR_INTERNAL, "cannot create the checkpoint key %s: %s", path,
+			        strerror(errno));
+			return NULL;
+		}
+	}
+	EVP_PKEY *k = key_read(path, e);
+	if (k != NULL && access(pub, R_OK) != 0 && !pub_write(k, pub, e)) {
 		EVP_PKEY_free(k);
 		return NULL;
 	}
 	return k;
+}
+
+/* The audit MAC key: SHA-256 of a label and the raw checkpoint private key. */
+static bool mac_key_of(EVP_PKEY *k, unsigned char out[32])
+{
+	unsigned char raw[64];
+	size_t n = sizeof(raw);
+	static const char label[] = "deliberd-audit-mac/v1";
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int len = 0;
+	bool ok = EVP_PKEY_get_raw_private_key(k, raw, &n) == 1 && ctx != NULL &&
+	          EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	          EVP_DigestUpdate(ctx, label, sizeof(label) - 1) == 1 &&
+	          EVP_DigestUpdate(ctx, raw, n) == 1 && EVP_DigestFinal_ex(ctx, out, &len) == 1 &&
+	          len == 32;
+	EVP_MD_CTX_free(ctx);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return ok;
+}
+
+bool checkpoint_use_mac_key(const struct config *c, struct err *e)
+{
+	const char *dir = c->audit_checkpoint_dir;
+	if (dir == NULL || dir[0] == '\0')
+		return true;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		err_set_field(e, ERR_UNAVAILABLE, "audit.checkpoint_dir",
+		              "audit.checkpoint_dir: cannot create %s: %s", dir, strerror(errno));
+		return false;
+	}
+	EVP_PKEY *k = key_load_or_create(c->audit_checkpoint_key, dir, e);
+	unsigned char key[32];
+	bool ok = k != NULL && mac_key_of(k, key);
+	EVP_PKEY_free(k);
+	if (ok)
+		audit_set_mac_key(key);
+	else if (e->kind == ERR_NONE)
+		err_set(e, ERR_INTERNAL, "cannot derive the audit MAC key");
+	OPENSSL_cleanse(key, sizeof(key));
+	return ok;
 }
 
 static EVP_PKEY *pub_load(const char *dir, struct err *e)
@@ -250,8 +300,55 @@ static bool check_one(PGconn *db, const struct checkpoint *cp, int lineno,
 	return true;
 }
 
-bool checkpoint_verify(PGconn *db, const char *dir, struct checkpoint_result *r, struct err *e)
+/* Every event's MAC under the daemon's key: one that does not match is forged; one
+ * without a MAC after the first checkpoint (from then on the daemon has its key)
+ * was written by someone without it. */
+static bool check_macs(PGconn *db, EVP_PKEY *k, int64_t first, struct checkpoint_result *r,
+                       struct err *e)
 {
+	unsigned char key[32];
+	if (!mac_key_of(k, key)) {
+		err_set(e, ERR_INTERNAL, "cannot derive the audit MAC key");
+		return false;
+	}
+	int64_t after = 0;
+	bool ok = true;
+	while (ok && !r->broken) {
+		PGresult *p = store_audit_macs(db, after, 1000, e);
+		if (p == NULL) {
+			ok = false;
+			break;
+		}
+		int n = PQntuples(p);
+		for (int i = 0; i < n && !r->broken; i++) {
+			after = strtoll(PQgetvalue(p, i, 0), NULL, 10);
+			const char *mac = PQgetvalue(p, i, 2);
+			char want[65];
+			if (mac[0] == '\0') {
+				if (first >= 0 && after > first)
+					broken(r,
+					       "event %" PRId64
+					       " has no MAC: written without the daemon's "
+					       "key (forged?)",
+					       after);
+			} else if (!audit_mac(key, PQgetvalue(p, i, 1), want) ||
+			           strcmp(want, mac) != 0) {
+				broken(r, "event %" PRId64 "'s MAC does not verify: forged", after);
+			}
+		}
+		PQclear(p);
+		if (n < 1000)
+			break;
+	}
+	OPENSSL_cleanse(key, sizeof(key));
+	return ok;
+}
+
+bool checkpoint_verify(PGconn *db, const struct config *c, struct checkpoint_result *r,
+                       struct err *e)
+{
+	const char *dir = c->audit_checkpoint_dir;
+	int64_t first = -1; /* count of the first checkpoint */
 	memset(r, 0, sizeof(*r));
 	r->latest.count = -1;
 	int64_t bad = 0;
@@ -302,6 +399,8 @@ bool checkpoint_verify(PGconn *db, const char *dir, struct checkpoint_result *r,
 			       lineno, cp.count);
 			break;
 		}
+		if (prev < 0)
+			first = cp.count;
 		prev = cp.count;
 		ok = check_one(db, &cp, lineno, r, e);
 		if (cp.count >= r->latest.count)
@@ -309,6 +408,12 @@ bool checkpoint_verify(PGconn *db, const char *dir, struct checkpoint_result *r,
 	}
 	EVP_PKEY_free(pub);
 	free(text);
+	/* the MACs, when this process can read the key */
+	if (ok && !r->broken && access(c->audit_checkpoint_key, R_OK) == 0) {
+		EVP_PKEY *k = key_read(c->audit_checkpoint_key, e);
+		ok = k != NULL && check_macs(db, k, first, r, e);
+		EVP_PKEY_free(k);
+	}
 	return ok;
 }
 
@@ -351,8 +456,7 @@ bool checkpoint_write(PGconn *db, const struct config *c, struct checkpoint *out
 
 	/* one snapshot: the chain checked is the chain signed */
 	struct checkpoint_result r;
-	bool ok =
-	    db_begin(db, e) && store_audit_snapshot(db, e) && checkpoint_verify(db, dir, &r, e);
+	bool ok = db_begin(db, e) && store_audit_snapshot(db, e) && checkpoint_verify(db, c, &r, e);
 	if (ok && r.broken) {
 		err_set(e, ERR_CONFLICT, "refusing to sign a checkpoint: %s", r.reason);
 		ok = false;

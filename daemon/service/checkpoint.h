@@ -9,7 +9,9 @@
  * `deliberd audit verify` checks the chain and then every checkpoint against it:
  * fewer events than a checkpoint counts is a truncation (or deletion of everything),
  * another hash at a checkpointed seq is a rewritten history, a line that does not
- * verify is a forged or replaced checkpoint.
+ * verify is a forged or replaced checkpoint.  Each event also carries a MAC under a
+ * key derived from the same private key (audit.h), so that an event forged by a
+ * database insider after the newest checkpoint is told from the daemon's own.
  */
 #ifndef DELIBERD_CHECKPOINT_H
 #define DELIBERD_CHECKPOINT_H
@@ -46,10 +48,16 @@ struct checkpoint_result {
 	struct checkpoint latest; /* the newest (largest count); count -1 when none */
 };
 
-/* Checks the chain and every checkpoint of dir against db, inside the caller's
+/* Checks the chain, every checkpoint of audit.checkpoint_dir, and (when this process
+ * can read audit.checkpoint_key) every event's MAC, against db, inside the caller's
  * transaction (or none).  False only when it cannot check (database or file
  * errors); a tampering is true with r->broken. */
-bool checkpoint_verify(PGconn *db, const char *dir, struct checkpoint_result *r, struct err *e)
+bool checkpoint_verify(PGconn *db, const struct config *c, struct checkpoint_result *r,
+                       struct err *e) __attribute__((warn_unused_result));
+
+/* Loads (or makes) the checkpoint key and gives this process's audit appends their
+ * MAC key (audit_set_mac_key).  True and nothing done when checkpoints are off. */
+bool checkpoint_use_mac_key(const struct config *c, struct err *e)
     __attribute__((warn_unused_result));
 
 /* The signed text of a checkpoint (tests): "deliberd-audit-checkpoint/v1\n" count

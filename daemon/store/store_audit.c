@@ -53,16 +53,17 @@ bool store_audit_head(PGconn *conn, int64_t *seq, char hash[65], char at[STORE_A
 
 bool store_audit_insert(PGconn *conn, int64_t seq, const char *at, const char *actor,
                         const char *action, const char *object, const char *details_json,
-                        const char *prev_hash, const char *hash, struct err *e)
+                        const char *prev_hash, const char *hash, const char *mac, struct err *e)
 {
 	char s[24];
 	snprintf(s, sizeof(s), "%" PRId64, seq);
-	const char *p[] = {s, at, actor, action, object, details_json, prev_hash, hash};
-	PGresult *r = db_exec(conn, e,
-	                      "INSERT INTO audit_events "
-	                      "(seq, at, actor, action, object, details, prev_hash, hash) "
-	                      "VALUES ($1::bigint, $2::timestamptz, $3, $4, $5, $6::json, $7, $8)",
-	                      8, p);
+	const char *p[] = {s, at, actor, action, object, details_json, prev_hash, hash, mac};
+	PGresult *r =
+	    db_exec(conn, e,
+	            "INSERT INTO audit_events "
+	            "(seq, at, actor, action, object, details, prev_hash, hash, mac) "
+	            "VALUES ($1::bigint, $2::timestamptz, $3, $4, $5, $6::json, $7, $8, $9)",
+	            9, p);
 	if (r == NULL)
 		return false;
 	PQclear(r);
@@ -132,4 +133,16 @@ bool store_audit_snapshot(PGconn *conn, struct err *e)
 		return false;
 	PQclear(r);
 	return true;
+}
+
+PGresult *store_audit_macs(PGconn *conn, int64_t after, int limit, struct err *e)
+{
+	char a[24], l[16];
+	snprintf(a, sizeof(a), "%" PRId64, after);
+	snprintf(l, sizeof(l), "%d", limit);
+	const char *p[] = {a, l};
+	return db_exec(conn, e,
+	               "SELECT seq, hash, coalesce(mac, '') FROM audit_events "
+	               "WHERE seq > $1::bigint ORDER BY seq LIMIT $2::integer",
+	               2, p);
 }

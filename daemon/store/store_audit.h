@@ -22,9 +22,10 @@ bool store_audit_lock(PGconn *conn, struct err *e) __attribute__((warn_unused_re
 bool store_audit_head(PGconn *conn, int64_t *seq, char hash[65], char at[STORE_AUDIT_AT_MAX],
                       struct err *e) __attribute__((warn_unused_result));
 
+/* mac: NULL when the process has no audit MAC key. */
 bool store_audit_insert(PGconn *conn, int64_t seq, const char *at, const char *actor,
                         const char *action, const char *object, const char *details_json,
-                        const char *prev_hash, const char *hash, struct err *e)
+                        const char *prev_hash, const char *hash, const char *mac, struct err *e)
     __attribute__((warn_unused_result));
 
 /* Events with seq > after in seq order, at most limit.  Columns:
@@ -47,6 +48,11 @@ struct store_audit_filter {
 	const char *to;
 };
 PGresult *store_audit_search(PGconn *conn, const struct store_audit_filter *f, struct err *e)
+    __attribute__((warn_unused_result));
+
+/* seq, hash and mac ("" when NULL) of the events with seq > after, at most limit,
+ * in seq order.  Caller PQclear()s. */
+PGresult *store_audit_macs(PGconn *conn, int64_t after, int limit, struct err *e)
     __attribute__((warn_unused_result));
 
 /* Makes the caller's just-begun transaction a read-only snapshot (REPEATABLE READ). */

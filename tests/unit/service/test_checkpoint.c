@@ -11,7 +11,9 @@
  *  - insert forged: a correctly hashed event inserted inside the checkpointed range
  *    and the rest renumbered and rehashed;
  *  - replace checkpoint: its count, hash, time or signature changed, or a
- *    checkpoint signed with another key.
+ *    checkpoint signed with another key;
+ *  - append forged: a correctly hashed event appended after the newest checkpoint,
+ *    without a MAC or with a made-up one (only the per-event MAC tells it).
  * Also: an intact trail verifies, with and without checkpoints, and events after
  * the newest checkpoint are reported as not yet covered, not as tampering.
  */
@@ -37,8 +39,8 @@
 #include "testdb.h"
 
 #define EVENTS 40
-#define TAMPERINGS 1200
-#define KINDS 6
+#define TAMPERINGS 1400
+#define KINDS 7
 
 struct fixture {
 	char *dbname;
@@ -124,7 +126,7 @@ static struct checkpoint_result verify(struct fixture *f)
 {
 	struct err e = {0};
 	struct checkpoint_result r;
-	if (!checkpoint_verify(f->db, f->dir, &r, &e))
+	if (!checkpoint_verify(f->db, f->config, &r, &e))
 		fail_msg("checkpoint_verify could not check: %s", e.message);
 	return r;
 }
@@ -170,7 +172,7 @@ static const char *const columns[] = {"actor", "action",    "object", "details",
 
 static void tamper_db(PGconn *db, int kind, unsigned *rnd, char *what, size_t size)
 {
-	char q[512];
+	char q[1024];
 	int a = 1 + (int)(rand_r(rnd) % EVENTS);
 	bool rehash = rand_r(rnd) % 2 == 0;
 	switch (kind) {
@@ -216,6 +218,31 @@ static void tamper_db(PGconn *db, int kind, unsigned *rnd, char *what, size_t si
 		if (rehash)
 			rehash_from(db, a < b ? a : b);
 		snprintf(what, size, "swap seq %d and %d%s", a, b, rehash ? " + rehash" : "");
+		break;
+	}
+	case 6: { /* append forged after the checkpoint: the chain is fine, the MAC is not */
+		PGresult *h = PQexec(db, "SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1");
+		assert_int_equal(PQntuples(h), 1);
+		char prev[65], hash[65];
+		snprintf(prev, sizeof(prev), "%s", PQgetvalue(h, 0, 0));
+		PQclear(h);
+		const char *at = "2026-12-02T12:00:00.000000Z";
+		assert_true(audit_hash(prev, EVENTS + 1, at, "credential:1", "credential.add",
+		                       "credential:99", "{\"role\":\"governance\"}", hash));
+		char mac[65];
+		for (int i = 0; i < 64; i++)
+			mac[i] = "0123456789abcdef"[rand_r(rnd) % 16];
+		mac[64] = '\0';
+		snprintf(
+		    q, sizeof(q),
+		    "INSERT INTO audit_events (seq, at, actor, action, object, details, "
+		    "prev_hash, hash, mac) VALUES (%d, '%s', 'credential:1', 'credential.add', "
+		    "'credential:99', '{\"role\":\"governance\"}', '%s', '%s', %s%s%s)",
+		    EVENTS + 1, at, prev, hash, rehash ? "'" : "", rehash ? mac : "NULL",
+		    rehash ? "'" : "");
+		exec_ok(db, q);
+		snprintf(what, size, "append a forged event %s",
+		         rehash ? "with a made-up MAC" : "without a MAC");
 		break;
 	}
 	case 4: { /* insert forged, renumbering and rehashing the rest */
@@ -321,6 +348,8 @@ static void test_tamperings(void **state)
 {
 	struct fixture *f = *state;
 	struct err e = {0};
+	if (!checkpoint_use_mac_key(f->config, &e))
+		fail_msg("checkpoint_use_mac_key: %s", e.message);
 	for (int i = 0; i < EVENTS; i++)
 		append(f->db, i);
 
@@ -361,8 +390,9 @@ static void test_tamperings(void **state)
 			fail_msg("tampering %d not detected: %s", i, what);
 		detected[kind]++;
 	}
-	static const char *const names[KINDS] = {"edit",    "delete tail",   "delete all",
-	                                         "reorder", "insert forged", "replace checkpoint"};
+	static const char *const names[KINDS] = {
+	    "edit",          "delete tail",        "delete all",   "reorder",
+	    "insert forged", "replace checkpoint", "append forged"};
 	int total = 0;
 	for (int k = 0; k < KINDS; k++) {
 		printf("# %-18s %d of %d detected\n", names[k], detected[k], tried[k]);
