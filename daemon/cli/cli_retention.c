@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "config.h"
 #include "db.h"
+#include "checkpoint.h"
 #include "migrate.h"
 #include "retention.h"
 
@@ -38,7 +39,8 @@ static const char retention_usage[] =
 static PGconn *open_db(const struct config *c)
 {
 	struct err e = {0};
-	PGconn *db = db_connect(c, &e);
+	/* its audit events carry the daemon's MAC (checkpoint.h) */
+	PGconn *db = checkpoint_use_mac_key(c, &e) ? db_connect(c, &e) : NULL;
 	if (db != NULL && !migrate_is_current(db, c->migrations_dir, &e)) {
 		db_close(db);
 		db = NULL;
