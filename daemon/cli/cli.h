@@ -29,5 +29,7 @@ extern const struct cli_entry cli_keygen_entry;      /* cli_keygen.c */
 extern const struct cli_entry cli_certificate_entry; /* cli_certificate.c */
 extern const struct cli_entry cli_output_entry;      /* cli_output.c */
 extern const struct cli_entry cli_hold_entry;        /* cli_holds.c */
+extern const struct cli_entry cli_approve_entry;     /* cli_approve.c */
+extern const struct cli_entry cli_reject_entry;      /* cli_approve.c */
 
 #endif

@@ -78,6 +78,16 @@ static int cli_history(int argc, char **argv)
 			       json_string_value(json_object_get(v, "in_force_from")),
 			       json_string_value(json_object_get(v, "recorded_at")),
 			       json_string_value(json_object_get(v, "recorded_by")));
+			const char *decided = json_string_value(json_object_get(v, "decided_by"));
+			printf("  state %s; proposed by %s; %s %s\n",
+			       json_string_value(json_object_get(v, "state")),
+			       json_string_value(json_object_get(v, "proposed_by")),
+			       decided == NULL ? "awaiting"
+			       : strcmp(json_string_value(json_object_get(v, "state")),
+			                "rejected") == 0
+			           ? "rejected by"
+			           : "approved by",
+			       decided != NULL ? decided : "a second governance credential");
 			const char *summary = json_string_value(json_object_get(v, "summary"));
 			if (summary != NULL && summary[0] != '\0')
 				printf("  %s\n", summary);

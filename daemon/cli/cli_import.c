@@ -8,11 +8,16 @@
 #include "cli.h"
 #include "cli_util.h"
 #include "config.h"
+#include "credential.h"
 #include "db.h"
 #include "registry.h"
 
 static const char import_usage[] =
-    "usage: deliberd import [--config FILE] DELIBERATION-FILE...\n\n"
+    "usage: deliberd import [--as NAME] [--config FILE] DELIBERATION-FILE...\n\n"
+    "--as NAME proposes the new versions (a new deliberation: all of them) as the\n"
+    "governance credential NAME: they count nowhere until a different governance\n"
+    "credential approves them (deliberd approve REF --as OTHER).  Without --as the\n"
+    "operator's import records them approved at once (bootstrap; audited as cli:USER).\n"
     "Records deliberations and their versions in the registry.  Importing\n"
     "the same file again changes nothing; a file that alters a recorded\n"
     "version is refused with the differing fields named; new versions are\n"
@@ -65,7 +70,10 @@ static bool import_one(PGconn *db, const char *path, const char *actor)
 
 static int cli_import(int argc, char **argv)
 {
-	const struct cli_spec spec = {"import", import_usage, NULL, false, NULL};
+	static const struct option opts[] = {{"as", required_argument, NULL, 1},
+	                                     {NULL, 0, NULL, 0}};
+	const char *arg[CLI_OPT_MAX] = {0};
+	const struct cli_spec spec = {"import", import_usage, opts, true, arg};
 	const char *config_path;
 	int first, rc = cli_util_parse(&spec, argc, argv, &config_path, &first);
 
@@ -82,6 +90,13 @@ static int cli_import(int argc, char **argv)
 	char actor[CLI_UTIL_ACTOR_SIZE];
 	cli_util_actor(actor, sizeof(actor));
 	rc = CLI_OK;
+	struct err e = {0};
+	if (arg[1] != NULL && !credential_actor_by_name(db, arg[1], ROLE_GOVERNANCE, actor, &e)) {
+		fprintf(stderr, "deliberd import: --as: %s\n", e.message);
+		db_close(db);
+		config_unref(cfg);
+		return CLI_ERROR;
+	}
 	for (int i = first; i < argc; i++)
 		if (!import_one(db, argv[i], actor))
 			rc = CLI_ERROR;

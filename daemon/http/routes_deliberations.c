@@ -219,6 +219,32 @@ static void deliberations_amend(struct http_ctx *ctx, struct err *e)
 	terms_free(d);
 }
 
+/* POST .../versions/{n}/approval and /rejection: a second governance credential
+ * decides a proposed version (registry_decide). */
+static void deliberations_decide(struct http_ctx *ctx, bool approve, struct err *e)
+{
+	char ref[32];
+	int64_t n;
+	if (ctx->nparams < 2 || !registry_reference_parse(ctx->params[0], ref, e) ||
+	    !http_path_id(ctx, 1, &n, e))
+		return;
+	if (n > 1000000) {
+		err_set_field(e, ERR_NOT_FOUND, "version", "no such version");
+		return;
+	}
+	ctx->body = registry_decide(ctx->db, ref, (int)n, approve, ctx->who->actor, e);
+}
+
+static void deliberations_approve(struct http_ctx *ctx, struct err *e)
+{
+	deliberations_decide(ctx, true, e);
+}
+
+static void deliberations_reject(struct http_ctx *ctx, struct err *e)
+{
+	deliberations_decide(ctx, false, e);
+}
+
 const struct route routes_deliberations[] = {
     {"GET", "/v1/deliberations", ROLE_ANY, deliberations_list, "deliberations_list", "after,limit"},
     {"POST", "/v1/deliberations", ROLE_GOVERNANCE, deliberations_create, "deliberations_create",
@@ -232,5 +258,9 @@ const struct route routes_deliberations[] = {
      "deliberations_amend", NULL},
     {"GET", "/v1/deliberations/{ref}/odrl", ROLE_ANY, deliberations_odrl, "deliberations_odrl",
      "at"},
+    {"POST", "/v1/deliberations/{ref}/versions/{n}/approval", ROLE_GOVERNANCE,
+     deliberations_approve, "deliberations_version_approve", NULL},
+    {"POST", "/v1/deliberations/{ref}/versions/{n}/rejection", ROLE_GOVERNANCE,
+     deliberations_reject, "deliberations_version_reject", NULL},
     ROUTE_END,
 };

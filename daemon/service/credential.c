@@ -272,3 +272,31 @@ json_t *credential_list(PGconn *db, struct err *e)
 		err_set(e, ERR_INTERNAL, "out of memory listing credentials");
 	return out;
 }
+
+bool credential_actor_by_name(PGconn *db, const char *name, enum role role, char actor[48],
+                              struct err *e)
+{
+	json_t *list = credential_list(db, e);
+	if (list == NULL)
+		return false;
+	size_t i;
+	json_t *c, *found = NULL;
+	json_array_foreach(list, i, c)
+	{
+		if (strcmp(json_string_value(json_object_get(c, "name")), name) == 0 &&
+		    strcmp(json_string_value(json_object_get(c, "status")), "active") == 0)
+			found = c;
+	}
+	bool ok = found != NULL &&
+	          strcmp(json_string_value(json_object_get(found, "role")), role_name(role)) == 0;
+	if (found == NULL)
+		err_set_field(e, ERR_NOT_FOUND, "as", "no active credential is named '%s'", name);
+	else if (!ok)
+		err_set_field(e, ERR_FORBIDDEN, "as", "credential '%s' does not have the %s role",
+		              name, role_name(role));
+	else
+		snprintf(actor, 48, "credential:%" JSON_INTEGER_FORMAT,
+		         json_integer_value(json_object_get(found, "id")));
+	json_decref(list);
+	return ok;
+}

@@ -50,6 +50,12 @@ bool credential_create(PGconn *db, const char *actor, enum role role, const char
                        char token_out[CREDENTIAL_TOKEN_LEN + 1], int64_t *id_out, struct err *e)
     __attribute__((warn_unused_result));
 
+/* The audit actor ("credential:<id>") of the active, unexpired credential named
+ * name, which must have role; ERR_NOT_FOUND / ERR_FORBIDDEN otherwise.  For the
+ * command line's --as NAME. */
+bool credential_actor_by_name(PGconn *db, const char *name, enum role role, char actor[48],
+                              struct err *e) __attribute__((warn_unused_result));
+
 /* Revokes by id (ERR_NOT_FOUND, ERR_CONFLICT if already revoked) or by the name
  * of an active credential; audited.  *id_out (may be NULL) gets the id. */
 bool credential_revoke(PGconn *db, const char *actor, int64_t id, struct err *e)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "db.h"
 #include "odrl.h"
 #include "outbox.h"
@@ -265,7 +266,9 @@ static void refuse(struct err *e, const char *field, const struct text *t)
 /* ---- loading -------------------------------------------------------------------- */
 
 /* The JSON of terms_json_deliberation rebuilt from the registry's rows. */
-static json_t *load_json(PGconn *db, const char *reference, struct err *e)
+/* The deliberation as terms JSON: every recorded version, or with approved_only the
+ * approved ones only (what counts for terms, checks and retention). */
+static json_t *load_json(PGconn *db, const char *reference, bool approved_only, struct err *e)
 {
 	json_t *h = store_registry_deliberation_get(db, reference, false, e);
 	if (h == NULL)
@@ -283,6 +286,8 @@ static json_t *load_json(PGconn *db, const char *reference, struct err *e)
 	bool ok = d != NULL && recips != NULL && versions != NULL &&
 	          store_registry_versions(db, reference, &v, &n, e);
 	for (size_t i = 0; ok && i < n; i++) {
+		if (approved_only && strcmp(v[i].state, "approved") != 0)
+			continue;
 		json_error_t je;
 		json_t *vj = json_loads(v[i].terms_json, 0, &je);
 		if (vj == NULL) {
@@ -294,6 +299,11 @@ static json_t *load_json(PGconn *db, const char *reference, struct err *e)
 		}
 	}
 	store_registry_versions_free(v, n);
+	if (ok && approved_only && json_array_size(versions) == 0) {
+		err_set_field(e, ERR_NOT_FOUND, "reference",
+		              "deliberation %s has no approved version yet", reference);
+		ok = false;
+	}
 	if (!ok) {
 		if (d == NULL || versions == NULL)
 			err_set(e, ERR_INTERNAL, "out of memory");
@@ -309,7 +319,22 @@ static json_t *load_json(PGconn *db, const char *reference, struct err *e)
 
 struct terms_deliberation *registry_load(PGconn *db, const char *reference, struct err *e)
 {
-	json_t *j = load_json(db, reference, e);
+	json_t *j = load_json(db, reference, true, e);
+	if (j == NULL)
+		return NULL;
+	struct err pe = {0};
+	struct terms_deliberation *d = terms_json_parse(j, &pe);
+	json_decref(j);
+	if (d == NULL)
+		err_set(e, ERR_INTERNAL, "the recorded terms of %s do not load: %s", reference,
+		        pe.message);
+	return d;
+}
+
+/* Every recorded version, whatever its state (for comparing and numbering). */
+static struct terms_deliberation *load_model(PGconn *db, const char *reference, struct err *e)
+{
+	json_t *j = load_json(db, reference, false, e);
 	if (j == NULL)
 		return NULL;
 	struct err pe = {0};
@@ -322,6 +347,14 @@ struct terms_deliberation *registry_load(PGconn *db, const char *reference, stru
 }
 
 /* ---- recording ------------------------------------------------------------------ */
+
+/* Versions recorded by a credential (the API, deliberd import --as) are proposed and
+ * wait for a second governance credential; an operator's import without --as (cli:
+ * actors, who hold the database configuration anyway) records them approved. */
+static bool proposes(const char *actor)
+{
+	return strncmp(actor, "credential:", 11) == 0;
+}
 
 /* Does the proposed header match the recorded one?  Names the differing fields. */
 static bool same_header(const json_t *rec, const struct terms_deliberation *d, struct err *e)
@@ -413,9 +446,14 @@ static bool record_recipients(PGconn *db, const struct terms_deliberation *d, co
 
 /* Stores one new version with its audit event.  prev_until: the retention deadline of
  * the latest earlier version on record (0: none), for the event and the hook. */
+static const char *nz_text(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
 static bool record_version(PGconn *db, const struct terms_deliberation *d,
                            const struct terms_version *v, int32_t prev_until, const char *actor,
-                           struct err *e)
+                           const struct registry_proposal *prop, struct err *e)
 {
 	json_t *vj = terms_json_version(d, v);
 	char *canon = terms_json_canonical(vj);
@@ -437,7 +475,23 @@ static bool record_version(PGconn *db, const struct terms_deliberation *d,
 	              date_json(v->in_force_from), "terms_on_record", v->on_record,
 	              "retention_until", date_json(v->on_record ? v->body.retention_until : 0),
 	              "terms_sha256", sha, "previous_retention_until", date_json(prev_until));
-	if (!audit_event(db, actor, "deliberation.version_record", object, details, e))
+	bool proposed = proposes(actor);
+	if (!store_registry_approval_insert(
+	        db, d->reference, v->number, proposed ? "proposed" : "approved", actor,
+	        prop != NULL ? prop->decision_reference : NULL, prop != NULL && prop->retroactive,
+	        prop != NULL ? prop->reason : NULL, e))
+		return false;
+	json_object_set_new(details, "state", json_string(proposed ? "proposed" : "approved"));
+	if (prop != NULL && prop->decision_reference != NULL)
+		json_object_set_new(details, "decision_reference",
+		                    json_string(prop->decision_reference));
+	if (prop != NULL && prop->retroactive) {
+		json_object_set_new(details, "retroactive", json_true());
+		json_object_set_new(details, "reason", json_string(nz_text(prop->reason)));
+	}
+	if (!audit_event(db, actor,
+	                 proposed ? "deliberation.version_propose" : "deliberation.version_record",
+	                 object, details, e))
 		return false;
 	/* TODO(retention): an amendment that moves the deadline (earlier or later) is
 	 * picked up by the retention scheduler, which compares the deadline of the
@@ -450,6 +504,13 @@ static bool record_version(PGconn *db, const struct terms_deliberation *d,
 
 bool registry_record(PGconn *db, const struct terms_deliberation *d, enum registry_mode mode,
                      const char *actor, struct registry_result *out, struct err *e)
+{
+	return registry_propose(db, d, mode, actor, NULL, out, e);
+}
+
+bool registry_propose(PGconn *db, const struct terms_deliberation *d, enum registry_mode mode,
+                      const char *actor, const struct registry_proposal *prop,
+                      struct registry_result *out, struct err *e)
 {
 	memset(out, 0, sizeof(*out));
 	if (!db_begin(db, e))
@@ -488,7 +549,7 @@ bool registry_record(PGconn *db, const struct terms_deliberation *d, enum regist
 			/* Compare as models: a stored record in an older canonical form
 			 * that means the same is not a change. */
 			if (stored == NULL)
-				stored = registry_load(db, d->reference, e);
+				stored = load_model(db, d->reference, e);
 			json_t *rj = stored != NULL && i < stored->nversions
 			                 ? terms_json_version(stored, &stored->versions[i])
 			                 : NULL;
@@ -542,11 +603,29 @@ bool registry_record(PGconn *db, const struct terms_deliberation *d, enum regist
 	if (ok)
 		ok = record_recipients(db, d, actor, out, e);
 
+	/* An amendment in force before today is retroactive: explicitly, with a reason. */
+	int32_t today = clock_brussels_date(clock_now());
+	for (size_t i = nrec; ok && header != NULL && proposes(actor) && i < d->nversions; i++) {
+		if (d->versions[i].in_force_from >= today)
+			continue;
+		if (prop == NULL || !prop->retroactive) {
+			err_set_field(
+			    e, ERR_INVALID, "retroactive",
+			    "version %d of %s is in force from before today: a retroactive "
+			    "amendment needs \"retroactive\": true and a reason",
+			    d->versions[i].number, d->reference);
+			ok = false;
+		} else if (prop->reason == NULL || prop->reason[0] == '\0') {
+			err_set_field(e, ERR_INVALID, "reason",
+			              "a retroactive amendment needs a reason");
+			ok = false;
+		}
+	}
 	int32_t prev_until = 0;
 	for (size_t i = 0; ok && i < d->nversions; i++) {
 		const struct terms_version *v = &d->versions[i];
 		if (i >= nrec) {
-			ok = record_version(db, d, v, prev_until, actor, e);
+			ok = record_version(db, d, v, prev_until, actor, prop, e);
 			if (out->first_new == 0)
 				out->first_new = v->number;
 			out->last_new = v->number;
@@ -582,14 +661,80 @@ static void strip_prefix(struct err *e, const char *prefix)
 		memmove(p, p + n, strlen(p + n) + 1);
 }
 
-bool registry_amend_json(PGconn *db, const char *reference, const json_t *version,
-                         const char *actor, struct registry_result *out, struct err *e)
+static bool amend_version(PGconn *db, const char *reference, const json_t *version,
+                          const char *actor, const struct registry_proposal *prop,
+                          struct registry_result *out, struct err *e);
+
+bool registry_amend_json(PGconn *db, const char *reference, const json_t *body, const char *actor,
+                         struct registry_result *out, struct err *e)
 {
 	memset(out, 0, sizeof(*out));
-	if (!json_is_object(version)) {
+	if (!json_is_object(body)) {
 		err_set(e, ERR_INVALID, "an amendment is a JSON object (one version)");
 		return false;
 	}
+	/* The decision's particulars are not terms: taken off before the terms parse. */
+	struct registry_proposal prop = {0};
+	const json_t *dr = json_object_get(body, "decision_reference");
+	const json_t *retro = json_object_get(body, "retroactive");
+	const json_t *reason = json_object_get(body, "reason");
+	if (dr != NULL && !json_is_string(dr)) {
+		err_set_field(e, ERR_INVALID, "decision_reference",
+		              "decision_reference is a string");
+		return false;
+	}
+	if (retro != NULL && !json_is_boolean(retro)) {
+		err_set_field(e, ERR_INVALID, "retroactive", "retroactive is true or false");
+		return false;
+	}
+	if (reason != NULL && !json_is_string(reason)) {
+		err_set_field(e, ERR_INVALID, "reason", "reason is a string");
+		return false;
+	}
+	prop.decision_reference = json_string_value(dr);
+	prop.retroactive = json_is_true(retro);
+	prop.reason = json_string_value(reason);
+	const json_t *sha = json_object_get(body, "source_sha256");
+	if (proposes(actor)) {
+		if (prop.decision_reference == NULL || prop.decision_reference[0] == '\0' ||
+		    strlen(prop.decision_reference) > 200) {
+			err_set_field(e, ERR_INVALID, "decision_reference",
+			              "decision_reference (the committee's decision, at most 200 "
+			              "characters) is required");
+			return false;
+		}
+		if (!json_is_string(sha) || json_string_length(sha) != 64) {
+			err_set_field(e, ERR_INVALID, "source_sha256",
+			              "source_sha256 (the SHA-256 of the signed decision, 64 hex "
+			              "digits) is required");
+			return false;
+		}
+		if (json_object_get(body, "decided_on") == NULL ||
+		    json_object_get(body, "in_force_from") == NULL) {
+			err_set_field(e, ERR_INVALID,
+			              json_object_get(body, "decided_on") == NULL ? "decided_on"
+			                                                          : "in_force_from",
+			              "decided_on and in_force_from are required");
+			return false;
+		}
+	}
+	json_t *version = json_copy((json_t *)body);
+	if (version == NULL) {
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return false;
+	}
+	json_object_del(version, "decision_reference");
+	json_object_del(version, "retroactive");
+	json_object_del(version, "reason");
+	bool done = amend_version(db, reference, version, actor, &prop, out, e);
+	json_decref(version);
+	return done;
+}
+
+static bool amend_version(PGconn *db, const char *reference, const json_t *version,
+                          const char *actor, const struct registry_proposal *prop,
+                          struct registry_result *out, struct err *e)
+{
 	const json_t *num = json_object_get(version, "number");
 	if (!json_is_integer(num)) {
 		err_set_field(e, ERR_INVALID, "number", "number is required (an integer)");
@@ -602,7 +747,7 @@ bool registry_amend_json(PGconn *db, const char *reference, const json_t *versio
 		              reference);
 		return false;
 	}
-	json_t *d = load_json(db, reference, e);
+	json_t *d = load_json(db, reference, false, e);
 	if (d == NULL)
 		return false;
 	json_t *versions = json_object_get(d, "versions"),
@@ -652,9 +797,75 @@ bool registry_amend_json(PGconn *db, const char *reference, const json_t *versio
 	}
 	json_decref(d);
 	if (ok)
-		ok = registry_record(db, model, REGISTRY_AMEND, actor, out, e);
+		ok = registry_propose(db, model, REGISTRY_AMEND, actor, prop, out, e);
 	terms_free(model);
 	return ok;
+}
+
+/* ---- decisions ------------------------------------------------------------------- */
+
+json_t *registry_decide(PGconn *db, const char *reference, int number, bool approve,
+                        const char *actor, struct err *e)
+{
+	if (!db_begin(db, e))
+		return NULL;
+	struct store_version *v = NULL;
+	size_t n = 0;
+	json_t *h = store_registry_deliberation_get(db, reference, true, e);
+	json_t *decided = json_array();
+	bool ok = h != NULL && decided != NULL && store_registry_versions(db, reference, &v, &n, e);
+	json_decref(h);
+	int32_t today = clock_brussels_date(clock_now());
+	size_t count = 0;
+	for (size_t i = 0; ok && i < n; i++) {
+		if (number != 0 ? v[i].number != number : strcmp(v[i].state, "proposed") != 0)
+			continue;
+		count++;
+		ok = store_registry_approval_decide(db, reference, v[i].number,
+		                                    approve ? "approved" : "rejected", actor, e);
+		if (!ok)
+			break;
+		json_t *one = json_pack("{s:i, s:s, s:s, s:s, s:s, s:b}", "version", v[i].number,
+		                        "state", approve ? "approved" : "rejected", "proposed_by",
+		                        v[i].proposed_by, "decided_by", actor, "decision_reference",
+		                        v[i].decision_reference, "retroactive", v[i].retroactive);
+		/* Checks dated from the retroactive in_force_from were judged under terms
+		 * that this version now supersedes. */
+		if (approve && v[i].retroactive && v[i].in_force_from < today) {
+			json_t *ids =
+			    store_registry_checks_since(db, reference, v[i].in_force_from, e);
+			ok = ids != NULL;
+			json_object_set_new(one, "affected_deliveries",
+			                    ids != NULL ? ids : json_array());
+		}
+		char object[64];
+		snprintf(object, sizeof(object), "deliberation:%s/version:%d", reference,
+		         v[i].number);
+		ok = ok && audit_event(db, actor,
+		                       approve ? "deliberation.version_approve"
+		                               : "deliberation.version_reject",
+		                       object, json_deep_copy(one), e);
+		json_array_append_new(decided, one);
+	}
+	if (ok && count == 0) {
+		if (number != 0)
+			err_set_field(e, ERR_NOT_FOUND, "version",
+			              "no version %d of %s is recorded", number, reference);
+		else
+			err_set_field(e, ERR_CONFLICT, "version", "%s has no proposed version",
+			              reference);
+		ok = false;
+	}
+	store_registry_versions_free(v, n);
+	if (ok)
+		ok = db_commit(db, e);
+	else
+		db_rollback(db);
+	if (!ok) {
+		json_decref(decided);
+		return NULL;
+	}
+	return json_pack("{s:s, s:o}", "reference", reference, "versions", decided);
 }
 
 /* ---- views --------------------------------------------------------------------- */
@@ -672,12 +883,28 @@ bool registry_names_recipient(PGconn *db, const char *reference, const char *rec
 
 static json_t *version_row_json(const struct store_version *v)
 {
-	return json_pack("{s:i, s:o, s:o, s:s, s:s, s:s, s:s, s:b, s:o, s:s}", "version", v->number,
-	                 "decided_on", date_json(v->decided_on), "in_force_from",
-	                 date_json(v->in_force_from), "recorded_at", v->recorded_at, "recorded_by",
-	                 v->recorded_by, "summary", v->summary, "source_sha256", v->source_sha256,
-	                 "terms_on_record", v->on_record, "retention_until",
-	                 date_json(v->retention_until), "terms_sha256", v->terms_sha256);
+	json_t *o = json_pack("{s:i, s:o, s:o, s:s, s:s, s:s, s:s, s:b, s:o, s:s}", "version",
+	                      v->number, "decided_on", date_json(v->decided_on), "in_force_from",
+	                      date_json(v->in_force_from), "recorded_at", v->recorded_at,
+	                      "recorded_by", v->recorded_by, "summary", v->summary, "source_sha256",
+	                      v->source_sha256, "terms_on_record", v->on_record, "retention_until",
+	                      date_json(v->retention_until), "terms_sha256", v->terms_sha256);
+	if (o != NULL) {
+		json_object_set_new(o, "state", json_string(v->state));
+		json_object_set_new(o, "proposed_by", json_string(v->proposed_by));
+		json_object_set_new(o, "approved_by",
+		                    strcmp(v->state, "approved") == 0 && v->decided_by != NULL
+		                        ? json_string(v->decided_by)
+		                        : json_null());
+		json_object_set_new(o, "decided_by",
+		                    v->decided_by != NULL ? json_string(v->decided_by)
+		                                          : json_null());
+		json_object_set_new(o, "decision_reference", json_string(v->decision_reference));
+		json_object_set_new(o, "retroactive", json_boolean(v->retroactive));
+		if (v->retroactive)
+			json_object_set_new(o, "reason", json_string(v->reason));
+	}
+	return o;
 }
 
 json_t *registry_versions(PGconn *db, const char *reference, struct err *e)

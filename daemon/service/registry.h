@@ -52,6 +52,32 @@ bool registry_record(PGconn *db, const struct terms_deliberation *d, enum regist
                      const char *actor, struct registry_result *out, struct err *e)
     __attribute__((warn_unused_result));
 
+/* The particulars of a proposal that are not terms (contract "Authority"). */
+struct registry_proposal {
+	const char *decision_reference; /* the committee's decision */
+	bool retroactive;               /* an amendment in force before today */
+	const char *reason;             /* why, for a retroactive one */
+};
+/* registry_record with those particulars (prop may be NULL).  Versions recorded by a
+ * "credential:" actor are `proposed` and count nowhere until a different governance
+ * credential approves them (registry_decide); a "cli:" actor (an operator import
+ * without --as) records them `approved`.  A credential's amendment of a registered
+ * deliberation in force before today needs prop->retroactive and a reason. */
+bool registry_propose(PGconn *db, const struct terms_deliberation *d, enum registry_mode mode,
+                      const char *actor, const struct registry_proposal *prop,
+                      struct registry_result *out, struct err *e)
+    __attribute__((warn_unused_result));
+
+/* Approves (or rejects) version number of reference, or with number 0 every proposed
+ * version, as actor, in one transaction with the audit events
+ * deliberation.version_approve / _reject.  The proposer: ERR_FORBIDDEN, code
+ * same_person; not proposed: ERR_CONFLICT.  Answers {reference, versions: [{version,
+ * state, proposed_by, decided_by, decision_reference, retroactive,
+ * affected_deliveries (approved retroactive ones: the ids of checks dated from its
+ * in_force_from)}]}. */
+json_t *registry_decide(PGconn *db, const char *reference, int number, bool approve,
+                        const char *actor, struct err *e);
+
 /* Records one amendment given as the JSON of one version (terms_json_version's
  * shape, "reference" optional): its number must be the next (ERR_CONFLICT if taken),
  * its in_force_from after the previous version's; the recipients it names must be

@@ -164,8 +164,12 @@ bool store_registry_versions(PGconn *db, const char *reference, struct store_ver
 	            "to_char(in_force_from, 'YYYY-MM-DD'), "
 	            "to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
 	            "recorded_by, summary, source_sha256, terms_on_record, "
-	            "to_char(retention_until, 'YYYY-MM-DD'), terms_json, terms_sha256 "
-	            "FROM deliberation_versions WHERE reference = $1 ORDER BY number",
+	            "to_char(retention_until, 'YYYY-MM-DD'), terms_json, terms_sha256, "
+	            "coalesce(a.state, 'approved'), coalesce(a.proposed_by, v.recorded_by), "
+	            "a.decided_by, coalesce(a.decision_reference, ''), "
+	            "coalesce(a.retroactive, false), coalesce(a.reason, '') "
+	            "FROM deliberation_versions v LEFT JOIN version_approvals a USING "
+	            "(reference, number) WHERE reference = $1 ORDER BY number",
 	            1, p);
 	if (r == NULL)
 		return false;
@@ -192,8 +196,16 @@ bool store_registry_versions(PGconn *db, const char *reference, struct store_ver
 		v[i].retention_until = PQgetisnull(r, i, 8) ? 0 : date_value(PQgetvalue(r, i, 8));
 		v[i].terms_json = strdup(PQgetvalue(r, i, 9));
 		snprintf(v[i].terms_sha256, sizeof(v[i].terms_sha256), "%s", PQgetvalue(r, i, 10));
+		snprintf(v[i].state, sizeof(v[i].state), "%s", PQgetvalue(r, i, 11));
+		v[i].proposed_by = strdup(PQgetvalue(r, i, 12));
+		v[i].decided_by = dup_or_null(r, i, 13);
+		v[i].decision_reference = strdup(PQgetvalue(r, i, 14));
+		v[i].retroactive = strcmp(PQgetvalue(r, i, 15), "t") == 0;
+		v[i].reason = strdup(PQgetvalue(r, i, 16));
 		if (v[i].recorded_by == NULL || v[i].summary == NULL ||
-		    v[i].source_sha256 == NULL || v[i].terms_json == NULL) {
+		    v[i].source_sha256 == NULL || v[i].terms_json == NULL ||
+		    v[i].proposed_by == NULL || v[i].decision_reference == NULL ||
+		    v[i].reason == NULL) {
 			PQclear(r);
 			store_registry_versions_free(v, (size_t)rows);
 			err_set(e, ERR_INTERNAL, "out of memory");
@@ -215,6 +227,10 @@ void store_registry_versions_free(struct store_version *v, size_t n)
 		free(v[i].summary);
 		free(v[i].source_sha256);
 		free(v[i].terms_json);
+		free(v[i].proposed_by);
+		free(v[i].decided_by);
+		free(v[i].decision_reference);
+		free(v[i].reason);
 	}
 	free(v);
 }
@@ -372,8 +388,11 @@ bool store_registry_version_at(PGconn *db, const char *reference, int32_t date,
 	const char *p[] = {reference, d};
 	PGresult *r = db_exec_prepared(db, e,
 	                               "SELECT number, terms_on_record, to_char(retention_until, "
-	                               "'YYYY-MM-DD'), terms_sha256 FROM deliberation_versions "
+	                               "'YYYY-MM-DD'), terms_sha256 FROM deliberation_versions v "
 	                               "WHERE reference = $1 AND in_force_from <= $2::date "
+	                               "AND NOT EXISTS (SELECT 1 FROM version_approvals a WHERE "
+	                               "a.reference = v.reference AND a.number = v.number AND "
+	                               "a.state <> 'approved') "
 	                               "ORDER BY in_force_from DESC, number DESC LIMIT 1",
 	                               2, p);
 	if (r == NULL)
@@ -596,4 +615,77 @@ bool store_registry_link_recipient(PGconn *db, const char *reference, const char
 	               "SELECT $1, $2, coalesce(max(position), 0) + 1 "
 	               "FROM deliberation_recipients WHERE reference = $1",
 	               2, p);
+}
+
+bool store_registry_approval_insert(PGconn *db, const char *reference, int number,
+                                    const char *state, const char *actor,
+                                    const char *decision_reference, bool retroactive,
+                                    const char *reason, struct err *e)
+{
+	char n[16];
+	snprintf(n, sizeof(n), "%d", number);
+	const char *p[] = {
+	    reference, n, state, actor, nz(decision_reference), retroactive ? "t" : "f",
+	    nz(reason)};
+	return exec_ok(db, e,
+	               "INSERT INTO version_approvals (reference, number, state, proposed_by, "
+	               "decision_reference, retroactive, reason, decided_by, decided_at) VALUES "
+	               "($1, $2::int, $3, $4, $5, $6::boolean, $7, CASE WHEN $3 = 'proposed' "
+	               "THEN NULL ELSE $4 END, CASE WHEN $3 = 'proposed' THEN NULL ELSE now() END)",
+	               7, p);
+}
+
+bool store_registry_approval_decide(PGconn *db, const char *reference, int number,
+                                    const char *state, const char *actor, struct err *e)
+{
+	char n[16];
+	snprintf(n, sizeof(n), "%d", number);
+	const char *p[] = {reference, n};
+	PGresult *r = db_exec(db, e,
+	                      "SELECT state, proposed_by FROM version_approvals WHERE "
+	                      "reference = $1 AND number = $2::int FOR UPDATE",
+	                      2, p);
+	if (r == NULL)
+		return false;
+	bool ok = false;
+	if (PQntuples(r) != 1)
+		err_set_field(e, ERR_NOT_FOUND, "version", "no version %d of %s is recorded",
+		              number, reference);
+	else if (strcmp(PQgetvalue(r, 0, 0), "proposed") != 0)
+		err_set_code(e, ERR_CONFLICT, "not_proposed", "version",
+		             "version %d of %s is already %s", number, reference,
+		             PQgetvalue(r, 0, 0));
+	else if (strcmp(PQgetvalue(r, 0, 1), actor) == 0)
+		err_set_code(e, ERR_FORBIDDEN, "same_person", "version",
+		             "version %d of %s was proposed by this credential: a different "
+		             "governance credential must decide it",
+		             number, reference);
+	else
+		ok = true;
+	PQclear(r);
+	if (!ok)
+		return false;
+	const char *q[] = {reference, n, state, actor};
+	return exec_ok(db, e,
+	               "UPDATE version_approvals SET state = $3, decided_by = $4, decided_at = "
+	               "now() WHERE reference = $1 AND number = $2::int",
+	               4, q);
+}
+
+json_t *store_registry_checks_since(PGconn *db, const char *reference, int32_t from, struct err *e)
+{
+	char d[11];
+	date_text(from, d);
+	const char *p[] = {reference, d};
+	PGresult *r = db_exec(db, e,
+	                      "SELECT coalesce(json_agg(id ORDER BY id), '[]')::text FROM "
+	                      "deliveries WHERE deliberation_ref = $1 AND check_date >= $2::date",
+	                      2, p);
+	if (r == NULL)
+		return NULL;
+	json_t *ids = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+	PQclear(r);
+	if (ids == NULL)
+		err_set(e, ERR_INTERNAL, "out of memory");
+	return ids;
 }

@@ -28,6 +28,13 @@ struct store_version {
 	int32_t retention_until; /* YYYYMMDD, 0 when not on record */
 	char *terms_json;        /* canonical JSON, byte-exact */
 	char terms_sha256[65];
+	/* the decision about it (0012_version_approval) */
+	char state[12];    /* "proposed", "approved", "rejected" */
+	char *proposed_by; /* actor */
+	char *decided_by;  /* actor; NULL while proposed */
+	char *decision_reference;
+	bool retroactive;
+	char *reason;
 };
 
 struct store_recipient {
@@ -115,6 +122,22 @@ bool store_registry_recipient_list(PGconn *db, const char *only, const char *aft
                                    struct store_recipient **out, size_t *n, struct err *e)
     __attribute__((warn_unused_result));
 void store_registry_recipients_free(struct store_recipient *r, size_t n);
+
+/* Records the decision row of a new version: state "proposed" or "approved" (then
+ * decided_by is the proposer). */
+bool store_registry_approval_insert(PGconn *db, const char *reference, int number,
+                                    const char *state, const char *actor,
+                                    const char *decision_reference, bool retroactive,
+                                    const char *reason, struct err *e)
+    __attribute__((warn_unused_result));
+/* Decides a proposed version (state "approved" or "rejected"), locking it:
+ * ERR_NOT_FOUND when there is no such version, ERR_CONFLICT when it is not proposed,
+ * ERR_FORBIDDEN (code same_person) when actor proposed it. */
+bool store_registry_approval_decide(PGconn *db, const char *reference, int number,
+                                    const char *state, const char *actor, struct err *e)
+    __attribute__((warn_unused_result));
+/* The checks of reference dated from `from` (YYYYMMDD) on: their ids, a JSON array. */
+json_t *store_registry_checks_since(PGconn *db, const char *reference, int32_t from, struct err *e);
 
 /* *found = false when absent (not an error). */
 bool store_registry_recipient_get(PGconn *db, const char *id, struct store_recipient *out,

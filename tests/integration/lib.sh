@@ -221,6 +221,14 @@ t_recipient() {
     >/dev/null
 }
 
+# t_approve REF VERSION TOKEN: a (second) governance credential approves a proposed
+# version over the API; fails the test unless it becomes approved.
+t_approve() {
+  t_http POST "/v1/deliberations/$1/versions/$2/approval" "$3"
+  t_expect_status 200
+  t_expect_json '.versions[0].state' approved
+}
+
 # t_db SQL: runs one SQL statement against the test database, prints the rows
 # (unaligned, tuples only).
 t_db() {

@@ -85,8 +85,10 @@ jq -e . <<<"$HTTP_BODY" >/dev/null || t_fail "ODRL is not JSON"
 t_expect_json .uid urn:deliberd:deliberation:21-128:version:3
 
 # --- writes: governance only ------------------------------------------------------------
+# (in force from a past date: retroactive, with a reason; decided by the committee)
 amend4=$(jq -c '{number: 4, decided_on: "2026-03-02", in_force_from: "2026-03-16",
-  summary: "Amendment: destroy by 30 June 2030", terms_on_record: true,
+  decision_reference: "ISC/26/042", source_sha256: "abababababababababababababababababababababababababababababababab", retroactive: true,
+  reason: "recorded late", summary: "Amendment: destroy by 30 June 2030", terms_on_record: true,
   terms: {retention_until: "2030-06-30", recipients, phases, groups, variables}}' <<<"$terms3")
 recipient='{"id":"acme-lab","name":"ACME lab","organisation":"ACME","webhook_url":"https://acme.example/hook","webhook_secret":"s3cret-s3cret-s3cret"}'
 for tok in "$delivery" "$maastricht" "$other" "$auditor"; do
@@ -113,6 +115,11 @@ v3_after=$(sql "SELECT terms_sha256 || ' ' || md5(terms_json) FROM deliberation_
 [[ $(sql "SELECT count(*) FROM audit_events") -gt $events ]] || t_fail "no audit event for the amendment"
 [[ $(sql "SELECT actor FROM audit_events ORDER BY seq DESC LIMIT 1") == credential:* ]] ||
   t_fail "amendment audited with actor $(sql "SELECT actor FROM audit_events ORDER BY seq DESC LIMIT 1")"
+# proposed: it counts once a second governance credential approves it
+t_http GET "/v1/deliberations/21-128/terms?at=2026-04-01" "$maastricht"
+t_expect_json .version 3
+gov2=$(t_credential governance gwen)
+t_approve 21-128 4 "$gov2"
 t_http GET "/v1/deliberations/21-128/terms?at=2026-04-01" "$maastricht"
 t_expect_json .version 4
 t_expect_json .retention_until 2030-06-30

@@ -123,13 +123,15 @@ same "$T_DIR/o0" "$T_DIR/o2" "ODRL"
 
 # --- a new version in force: answered at once ------------------------------------------
 amend4=$(jq -c '{number: 4, decided_on: "2026-03-02", in_force_from: "2026-03-16",
-  summary: "Amendment: destroy by 30 June 2030", terms_on_record: true,
+  decision_reference: "ISC/26/042", source_sha256: "abababababababababababababababababababababababababababababababab", retroactive: true,
+  reason: "recorded late", summary: "Amendment: destroy by 30 June 2030", terms_on_record: true,
   terms: {retention_until: "2030-06-30", recipients, phases, groups, variables}}' "$T_DIR/a1")
 get "$terms?at=2026-04-01" "$auditor" "$T_DIR/d3"
 t_expect_json .version 3
 t_http POST /v1/deliberations/21-128/versions "$gov" -H 'Content-Type: application/json' \
   --data-binary "$amend4"
 t_expect_status 201
+t_approve 21-128 4 "$(t_credential governance gwen)"
 get "$terms?at=2026-04-01" "$auditor" "$T_DIR/d4"
 t_expect_json .version 4
 t_expect_json .retention_until 2030-06-30

@@ -26,10 +26,11 @@ O1=$(r_last_order)
 today=$(TZ=Europe/Brussels date +%Y-%m-%d)
 v4=$(r_sql "SELECT terms_json FROM deliberation_versions WHERE reference = '21/128' AND number = 3" |
   jq -c --arg d "$today" '.number = 4 | .decided_on = $d | .in_force_from = $d |
-    .source_sha256 = "" | .summary = "Test amendment: retention extended to 31 January 2032." |
+    .source_sha256 = "abababababababababababababababababababababababababababababababab" | .decision_reference = "ISC/30/001" | .summary = "Test amendment: retention extended to 31 January 2032." |
     .terms.retention_until = "2032-01-31"')
 t_http POST /v1/deliberations/21-128/versions "$GOV" -H 'Content-Type: application/json' -d "$v4"
 [[ $HTTP_STATUS == 200 || $HTTP_STATUS == 201 ]] || t_fail "amendment: $HTTP_STATUS $HTTP_BODY"
+t_approve 21-128 4 "$(t_credential governance gov-two)"
 
 # the next round cancels the order, with the reason
 r_round_same 2030-11-04T09:00:00+01:00 # dry run and real round: the same cancellation
