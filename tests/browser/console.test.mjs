@@ -134,7 +134,10 @@ try {
   check(card.includes('2031-01-31'), `overview: no deadline 2031-01-31 in ${card}`);
   check(/Open orders\s*1/.test(card), `overview: the open order is not counted: ${card}`);
   await visit(gov, '#/deliberation/21-128', 'deliberation', 'deliberation');
-  check((await gov.page.$$('ol.timeline li')).length === 3, 'deliberation: not three versions on the timeline');
+  check((await gov.page.$$('ol.timeline li')).length >= 3, 'deliberation: fewer than three versions on the timeline');
+  await gov.page.select('#diff-a', '2');
+  await gov.page.select('#diff-b', '3');
+  await gov.page.$$eval('form.filters', (forms) => forms[1].requestSubmit());
   await gov.page.waitForSelector('#main table tr.diff-changed, #main table tr.diff-added, #main table tr.diff-removed');
   const diff = await text(gov.page, '#main');
   check(diff.includes('terms_unknown') || diff.includes('not on record'), 'diff: version 2 terms not on record not said');
@@ -260,6 +263,20 @@ try {
   // --- a cookie-authenticated write without the CSRF token is refused ---
   const csrf = await rec.page.evaluate(async () => (await fetch('/v1/deliberations/21-128/no-longer-needed', { method: 'POST' })).status);
   check(csrf === 403, `a write without the CSRF token: ${csrf}`);
+
+  // --- a second governance credential approves the proposed amendment ---
+  if (setup.proposed) {
+    const gov2 = await signIn('governance 2', setup.tokens.governance2);
+    await visit(gov2, '#/amendments', 'amendments');
+    const approve = await gov2.page.$('#main tbody button:not(.secondary)');
+    if (check(approve !== null, 'amendments: no approve button for the proposed version')) {
+      await approve.click();
+      await gov2.page.waitForFunction(() => /approved/.test(document.querySelector('#main').textContent) &&
+        !document.querySelector('#main tbody button'), { timeout: 15000 })
+        .catch(() => fail('amendments: approving did not approve'));
+    }
+    await gov2.context.close();
+  }
 
   // --- logout ends the session on the server ---
   await rec.page.click('#logout');

@@ -62,14 +62,28 @@ t_http POST /v1/outputs "$REC" -H 'Content-Type: application/json' --data-binary
 t_expect_status 201
 output=$(jq -r .id <<<"$HTTP_BODY")
 
+# an amendment proposed by one governance credential, for another to approve in the
+# browser (only when this deliberd has version approval)
+GOV2=$(t_credential governance gaston)
+v3=$(r_sql "SELECT terms_json FROM deliberation_versions WHERE reference = '21/128' AND number = 3" 2>/dev/null || true)
+proposed=false
+if [[ -n $v3 ]] && r_sql "SELECT 1 FROM version_approvals LIMIT 0" >/dev/null 2>&1; then
+  v4=$(jq -c --arg s "$(printf 'signed decision' | sha256sum | cut -d' ' -f1)" '.number = 4 |
+    .decided_on = "2026-11-30" | .in_force_from = "2027-06-01" | .source_sha256 = $s |
+    .decision_reference = "ISC/26/201" | .summary = "Amendment proposed in the browser test"' <<<"$v3")
+  t_http POST /v1/deliberations/21-128/versions "$GOV" -H 'Content-Type: application/json' --data-binary "$v4"
+  t_expect_status 201
+  proposed=true
+fi
+
 # the credentials page manages credentials once the API has them
 t_http GET /v1/openapi.json "$GOV"
 creds=$(jq '.paths | has("/v1/credentials")' <<<"$HTTP_BODY")
 approvals=$(jq '.paths | has("/v1/deliberations/{ref}/versions/{n}/approval")' <<<"$HTTP_BODY")
 
 umask 077
-jq -n --arg g "$GOV" --arg d "$DELIV" --arg r "$REC" --arg a "$AUD" --arg o "$OTHER" --arg c "$CHK" --arg c2 "$CHK2" --argjson output "$output" --argjson order "$order" --argjson creds "$creds" --argjson approvals "$approvals" \
-  '{tokens: {governance: $g, delivery: $d, recipient: $r, auditor: $a, other_recipient: $o, output_checker: $c, output_checker2: $c2}, order: $order, output: $output, credentials_api: $creds, approvals_api: $approvals}' \
+jq -n --arg g "$GOV" --arg d "$DELIV" --arg r "$REC" --arg a "$AUD" --arg o "$OTHER" --arg c "$CHK" --arg c2 "$CHK2" --argjson output "$output" --argjson order "$order" --argjson creds "$creds" --argjson approvals "$approvals" --argjson proposed "$proposed" --arg g2 "$GOV2" \
+  '{tokens: {governance: $g, governance2: $g2, delivery: $d, recipient: $r, auditor: $a, other_recipient: $o, output_checker: $c, output_checker2: $c2}, order: $order, output: $output, credentials_api: $creds, approvals_api: $approvals, proposed: $proposed}' \
   >"$T_DIR/setup.json"
 mkdir -p "$T_DIR/shots"
 BASE_URL=$T_URL SETUP_FILE="$T_DIR/setup.json" SHOT_DIR="$T_DIR/shots" CHROMIUM=$chromium \
@@ -83,5 +97,9 @@ fi
 [[ $(r_sql "SELECT count(*) FROM audit_events WHERE action = 'session.start'") -ge 6 ]] || t_fail "sessions not audited"
 [[ $(r_sql "SELECT status FROM destruction_orders WHERE id = $order") == confirmed ]] || t_fail "order not confirmed"
 [[ $(r_sql "SELECT status FROM outputs WHERE id = $output") == released ]] || t_fail "output not released"
+if [[ $proposed == true ]]; then
+  [[ $(r_sql "SELECT state FROM version_approvals WHERE reference = '21/128' AND number = 4") == approved ]] ||
+    t_fail "version 4 not approved through the console"
+fi
 r_audit_verify
 t_done
