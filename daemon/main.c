@@ -11,8 +11,8 @@ static const struct cli_entry *const commands[] = {
     &cli_serve_entry,    &cli_check_config_entry, &cli_migrate_entry, &cli_credential_entry,
     &cli_audit_entry,    &cli_import_entry,       &cli_terms_entry,   &cli_history_entry,
     &cli_validate_entry, &cli_retention_entry,    &cli_keygen_entry,  &cli_certificate_entry,
-    &cli_output_entry,   &cli_routes_entry,       &cli_hold_entry,
-    &cli_approve_entry,  &cli_reject_entry,
+    &cli_output_entry,   &cli_routes_entry,       &cli_hold_entry,    &cli_approve_entry,
+    &cli_reject_entry,
 };
 
 static void usage(FILE *out)

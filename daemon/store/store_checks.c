@@ -13,19 +13,23 @@
 #include "db.h"
 
 /* The public shape of a delivery (docs/api.md, "Checks and deliveries"). */
-#define DELIVERY_JSON                                                                              \
-	"json_build_object('id', d.id, 'deliberation', d.deliberation_ref, "                       \
-	"'version', d.version, 'recipient', d.recipient_id, 'group', d.group_code, "               \
-	"'phase', d.phase, 'destination', d.destination, "                                         \
-	"'date', to_char(d.check_date, 'YYYY-MM-DD'), 'verdict', d.verdict, "                      \
-	"'sha256', d.sha256, 'rows', d.rows, 'persons', d.persons, 'bytes', d.bytes, "             \
-	"'error_counts', d.error_counts, "                                                         \
-	"'checked_at', to_char(d.checked_at AT TIME ZONE 'UTC', "                                  \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'checked_by', d.checked_by, "                          \
-	"'shipped', d.shipped_at IS NOT NULL, "                                                    \
-	"'shipped_at', to_char(d.shipped_at AT TIME ZONE 'UTC', "                                  \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'shipped_by', d.shipped_by, "                          \
-	"'source', d.source, 'note', d.note)::text"
+#define DELIVERY_JSON                                                                                              \
+	"json_build_object('id', d.id, 'deliberation', d.deliberation_ref, "                                       \
+	"'version', d.version, 'recipient', d.recipient_id, 'group', d.group_code, "                               \
+	"'phase', d.phase, 'destination', d.destination, "                                                         \
+	"'date', to_char(d.check_date, 'YYYY-MM-DD'), 'verdict', d.verdict, "                                      \
+	"'sha256', d.sha256, 'rows', d.rows, 'persons', d.persons, 'bytes', d.bytes, "                             \
+	"'error_counts', d.error_counts, "                                                                         \
+	"'checked_at', to_char(d.checked_at AT TIME ZONE 'UTC', "                                                  \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'checked_by', d.checked_by, "                                          \
+	"'shipped', d.shipped_at IS NOT NULL, "                                                                    \
+	"'shipped_at', to_char(d.shipped_at AT TIME ZONE 'UTC', "                                                  \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'shipped_by', d.shipped_by, "                                          \
+	"'source', d.source, 'note', d.note, " /* a retroactive amendment approved later covers its date (0012) */ \
+	"'terms_superseded', EXISTS (SELECT 1 FROM version_approvals a "                                           \
+	"JOIN deliberation_versions v USING (reference, number) WHERE a.reference = "                              \
+	"d.deliberation_ref AND a.state = 'approved' AND a.retroactive AND a.number > d.version "                  \
+	"AND d.check_date >= v.in_force_from))::text"
 
 static bool store_int64(const PGresult *r, int row, int col, int64_t *out, struct err *e)
 {

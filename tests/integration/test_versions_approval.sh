@@ -47,6 +47,8 @@ t_http POST '/v1/checks?deliberation=21-128&recipient=maastricht-sbe&group=naric
   "$delivery" -H 'Content-Type: text/csv' --data-binary "@$T_DIR/ok.csv"
 t_expect_status 200
 check=$(jq -r .delivery_id <<<"$HTTP_BODY")
+t_http GET "/v1/deliveries/$check" "$bob"
+t_expect_json .terms_superseded false
 
 today=$(TZ=Europe/Brussels date +%F)
 sha=$(printf 'signed decision' | sha256sum | cut -d' ' -f1)
@@ -72,6 +74,8 @@ t_expect_json '.versions[0].retroactive' true
 t_expect_json '.versions[0].affected_deliveries | map(tostring) | join(",")' "$check"
 t_http GET "/v1/deliberations/21-128/terms?at=$today" "$bob"
 t_expect_json .version 4
+t_http GET "/v1/deliveries/$check" "$bob"
+t_expect_json .terms_superseded true
 
 # --- an amendment extending retention: nothing changes until it is approved ----------------
 v5=$(jq -c --arg d "$today" --arg s "$sha" '.number = 5 | .decided_on = $d | .in_force_from = $d |
