@@ -54,7 +54,7 @@ if r_sql "UPDATE destruction_orders SET status = 'open', cancelled_at = NULL, ca
 fi
 
 # nothing before the new order's lead time; one new order at midnight 90 days before
-r_round 2031-11-02T23:59:59+01:00
+r_round 2031-11-02T23:59:50+01:00 # 10 s margin: the round reads a running clock
 r_round_expect '.ordered | length' 0
 r_round_expect '.cancelled | length' 0
 # two scheduler processes at once: one order between them
@@ -86,7 +86,7 @@ r_round_expect '.ordered | length' 0
 
 # overdue at due_at (2032-02-01 00:00 Brussels), no grace: escalated at once, visible by
 # status; a second earlier does nothing
-r_round 2032-01-31T23:59:59+01:00
+r_round 2032-01-31T23:59:50+01:00 # 10 s margin: the round reads a running clock
 r_round_expect '.escalated | length' 0
 r_round_same 2032-02-01T00:00:00+01:00
 r_round_expect '.escalated | length' 1
