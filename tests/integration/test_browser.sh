@@ -13,6 +13,8 @@ browser_dir="$DELIBERD_SOURCE_DIR/tests/browser"
 chromium=${CHROMIUM:-/usr/bin/chromium}
 if [[ ! -x $chromium || ! -d $browser_dir/node_modules/puppeteer-core ]] || ! command -v node >/dev/null; then
   echo "SKIP browser: needs $chromium, node and 'npm ci' in tests/browser (scripts/test does both)"
+  # scripts/test installs both, so there a skip would hide a broken set-up: fail.
+  [[ -n ${DELIBERD_TEST_NO_SKIP:-} ]] && t_fail "the browser test's tools are missing"
   exit 77
 fi
 

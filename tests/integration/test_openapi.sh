@@ -11,6 +11,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/retention_lib.sh"
 browser_dir="$DELIBERD_SOURCE_DIR/tests/browser"
 if [[ ! -d $browser_dir/node_modules/@apidevtools/swagger-parser ]] || ! command -v node >/dev/null; then
   echo "SKIP openapi: needs node and 'npm ci' in tests/browser (scripts/test does it)"
+  # scripts/test installs both, so there a skip would hide a broken set-up: fail.
+  [[ -n ${DELIBERD_TEST_NO_SKIP:-} ]] && t_fail "the browser test's tools are missing"
   exit 77
 fi
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_retention: the retention flow end to end.  Two deliveries of 21/128 shipped to
-# maastricht-sbe; the scheduler orders nothing one second before the deadline has
+# maastricht-sbe; the scheduler orders nothing ten seconds before the deadline order
 # is issued (2030-11-02T23:59:50+01:00, 90 days before due_at), one order covering both
 # at 2030-11-03 00:00 Brussels (the dry run before printed the same), and still one when
 # run again; another recipient cannot list, read or confirm it (404), a
