@@ -8,7 +8,6 @@
  */
 #include "registry.h"
 
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,15 +16,11 @@
 #include "audit.h"
 #include "clock.h"
 #include "db.h"
+#include "hex.h"
 #include "odrl.h"
-#include "outbox.h"
+#include "registry_priv.h"
 #include "store_registry.h"
 #include "terms_json.h"
-
-#define RECIPIENT_FIELD_MAX 512
-#define WEBHOOK_URL_MAX 2048
-#define WEBHOOK_SECRET_MIN 16
-#define WEBHOOK_SECRET_MAX 256
 
 /* ---- references ----------------------------------------------------------- */
 
@@ -43,15 +38,6 @@ void registry_reference_url(const char *reference, char out[32])
 }
 
 /* ---- small helpers ---------------------------------------------------------- */
-
-static void sha256_hex(const char *s, char out[65])
-{
-	unsigned char md[32];
-	unsigned int len = 0;
-	EVP_Digest(s, strlen(s), md, &len, EVP_sha256(), NULL);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
 
 static json_t *date_json(int32_t d)
 {
@@ -91,8 +77,8 @@ static void text_add(struct text *t, const char *fmt, ...)
 	t->len += (size_t)n;
 }
 
-static bool audit_event(PGconn *db, const char *actor, const char *action, const char *object,
-                        json_t *details, struct err *e)
+bool registry_audit_event(PGconn *db, const char *actor, const char *action, const char *object,
+                          json_t *details, struct err *e)
 {
 	if (details == NULL) {
 		err_set(e, ERR_INTERNAL, "out of memory");
@@ -401,12 +387,13 @@ static bool record_recipients(PGconn *db, const struct terms_deliberation *d, co
 		ok = store_registry_recipient_get(db, r->id, &cur, &found, e);
 		if (ok && !found) {
 			ok = store_registry_recipient_insert(db, r, NULL, NULL, actor, e) &&
-			     audit_event(db, actor, "recipient.add", object,
-			                 json_pack("{s:s, s:s, s:s, s:s}", "id", r->id, "name",
-			                           r->name ? r->name : "", "organisation",
-			                           r->organisation ? r->organisation : "", "via",
-			                           d->reference),
-			                 e);
+			     registry_audit_event(db, actor, "recipient.add", object,
+			                          json_pack("{s:s, s:s, s:s, s:s}", "id", r->id,
+			                                    "name", r->name ? r->name : "",
+			                                    "organisation",
+			                                    r->organisation ? r->organisation : "",
+			                                    "via", d->reference),
+			                          e);
 			out->recipients_added += ok;
 			out->changed = true;
 		} else if (ok) {
@@ -435,8 +422,8 @@ static bool record_recipients(PGconn *db, const struct terms_deliberation *d, co
 			char dobj[64];
 			snprintf(dobj, sizeof(dobj), "deliberation:%s", d->reference);
 			ok = store_registry_link_recipient(db, d->reference, r->id, e) &&
-			     audit_event(db, actor, "deliberation.recipient_link", dobj,
-			                 json_pack("{s:s}", "recipient", r->id), e);
+			     registry_audit_event(db, actor, "deliberation.recipient_link", dobj,
+			                          json_pack("{s:s}", "recipient", r->id), e);
 			out->changed = true;
 		}
 	}
@@ -463,7 +450,11 @@ static bool record_version(PGconn *db, const struct terms_deliberation *d,
 		return false;
 	}
 	char sha[65], object[64];
-	sha256_hex(canon, sha);
+	if (!hex_sha256(canon, strlen(canon), sha)) {
+		free(canon);
+		err_set(e, ERR_INTERNAL, "out of memory");
+		return false;
+	}
 	snprintf(object, sizeof(object), "deliberation:%s/version:%d", d->reference, v->number);
 	bool ok = store_registry_version_insert(db, d->reference, v, canon, sha, actor, e);
 	free(canon);
@@ -489,9 +480,10 @@ static bool record_version(PGconn *db, const struct terms_deliberation *d,
 		json_object_set_new(details, "retroactive", json_true());
 		json_object_set_new(details, "reason", json_string(nz_text(prop->reason)));
 	}
-	if (!audit_event(db, actor,
-	                 proposed ? "deliberation.version_propose" : "deliberation.version_record",
-	                 object, details, e))
+	if (!registry_audit_event(db, actor,
+	                          proposed ? "deliberation.version_propose"
+	                                   : "deliberation.version_record",
+	                          object, details, e))
 		return false;
 	/* TODO(retention): an amendment that moves the deadline (earlier or later) is
 	 * picked up by the retention scheduler, which compares the deadline of the
@@ -591,12 +583,12 @@ bool registry_propose(PGconn *db, const struct terms_deliberation *d, enum regis
 		char object[64];
 		snprintf(object, sizeof(object), "deliberation:%s", d->reference);
 		ok = store_registry_deliberation_insert(db, d, actor, e) &&
-		     audit_event(db, actor, "deliberation.register", object,
-		                 json_pack("{s:s, s:s, s:s, s:i}", "reference", d->reference,
-		                           "title", d->title ? d->title : "", "chamber",
-		                           d->chamber ? d->chamber : "", "versions",
-		                           (int)d->nversions),
-		                 e);
+		     registry_audit_event(db, actor, "deliberation.register", object,
+		                          json_pack("{s:s, s:s, s:s, s:i}", "reference",
+		                                    d->reference, "title", d->title ? d->title : "",
+		                                    "chamber", d->chamber ? d->chamber : "",
+		                                    "versions", (int)d->nversions),
+		                          e);
 		out->created = ok;
 		out->changed = true;
 	}
@@ -841,10 +833,10 @@ json_t *registry_decide(PGconn *db, const char *reference, int number, bool appr
 		char object[64];
 		snprintf(object, sizeof(object), "deliberation:%s/version:%d", reference,
 		         v[i].number);
-		ok = ok && audit_event(db, actor,
-		                       approve ? "deliberation.version_approve"
-		                               : "deliberation.version_reject",
-		                       object, json_deep_copy(one), e);
+		ok = ok && registry_audit_event(db, actor,
+		                                approve ? "deliberation.version_approve"
+		                                        : "deliberation.version_reject",
+		                                object, json_deep_copy(one), e);
 		json_array_append_new(decided, one);
 	}
 	if (ok && count == 0) {
@@ -991,7 +983,7 @@ json_t *registry_terms(PGconn *db, const char *reference, int32_t date, struct e
 		char *canon = terms_json_canonical(vj);
 		char sha[65] = "";
 		if (canon != NULL)
-			sha256_hex(canon, sha);
+			(void)hex_sha256(canon, strlen(canon), sha); /* "" matches nothing */
 		free(canon);
 		bool rec = v->on_record;
 		json_t *parts[4];
@@ -1043,237 +1035,4 @@ json_t *registry_odrl(PGconn *db, const char *reference, int32_t date, struct er
 	json_t *out = v != NULL ? odrl_agreement(d, v, e) : NULL;
 	terms_free(d);
 	return out;
-}
-
-/* ---- recipients --------------------------------------------------------------- */
-
-/* Text a person reads: printable, no control characters, bounded. */
-static bool valid_text(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-	if (n > max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return false;
-	return true;
-}
-
-static bool valid_url(const char *u)
-{
-	size_t n = strlen(u);
-	if (n > WEBHOOK_URL_MAX)
-		return false;
-	const char *rest = strncmp(u, "https://", 8) == 0  ? u + 8
-	                   : strncmp(u, "http://", 7) == 0 ? u + 7
-	                                                   : NULL;
-	if (rest == NULL || rest[0] == '\0' || rest[0] == '/')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f)
-			return false;
-	return true;
-}
-
-static bool valid_contact_webhook(const char *contact, const char *webhook_url,
-                                  const char *webhook_secret, struct err *e);
-
-/* A webhook is refused at registration where outbox would refuse to send to it, so
- * that a notice (and its signature) never travels in clear to another host. */
-static bool registry_webhook_allowed(const char *url, struct err *e)
-{
-	struct err why = {0};
-	if (outbox_url_allowed(url, &why))
-		return true;
-	err_set_field(e, ERR_INVALID, "webhook_url", "webhook_url: %s", why.message);
-	return false;
-}
-
-bool registry_recipient_create(PGconn *db, const struct terms_recipient *r, const char *webhook_url,
-                               const char *webhook_secret, const char *actor, struct err *e)
-{
-	if (!terms_id_valid(r->id)) {
-		err_set_field(e, ERR_INVALID, "id",
-		              "id must be 1 to %d lower-case letters, digits, '-', '_' or '.', "
-		              "starting with a letter or digit",
-		              TERMS_ID_MAX);
-		return false;
-	}
-	if (r->name == NULL || r->name[0] == '\0' || !valid_text(r->name, RECIPIENT_FIELD_MAX)) {
-		err_set_field(e, ERR_INVALID, "name",
-		              "name is required: 1 to %d bytes without control characters",
-		              RECIPIENT_FIELD_MAX);
-		return false;
-	}
-	if (r->organisation != NULL && !valid_text(r->organisation, RECIPIENT_FIELD_MAX)) {
-		err_set_field(e, ERR_INVALID, "organisation",
-		              "organisation: at most %d bytes without control characters",
-		              RECIPIENT_FIELD_MAX);
-		return false;
-	}
-	if (!valid_contact_webhook(r->contact, webhook_url, webhook_secret, e))
-		return false;
-	if (!db_begin(db, e))
-		return false;
-	struct store_recipient cur;
-	bool found = false;
-	char object[96];
-	snprintf(object, sizeof(object), "recipient:%s", r->id);
-	bool ok = store_registry_recipient_get(db, r->id, &cur, &found, e);
-	store_registry_recipient_free(&cur);
-	if (ok && found) {
-		err_set_field(e, ERR_CONFLICT, "id", "recipient %s is already registered", r->id);
-		ok = false;
-	}
-	ok = ok && store_registry_recipient_insert(db, r, webhook_url, webhook_secret, actor, e) &&
-	     audit_event(db, actor, "recipient.add", object,
-	                 json_pack("{s:s, s:s, s:s, s:b}", "id", r->id, "name", r->name,
-	                           "organisation", r->organisation ? r->organisation : "",
-	                           "webhook", webhook_url != NULL),
-	                 e) &&
-	     db_commit(db, e);
-	if (!ok)
-		db_rollback(db);
-	return ok;
-}
-
-bool registry_recipient_update(PGconn *db, const char *id, const char *contact, bool set_webhook,
-                               const char *webhook_url, const char *webhook_secret,
-                               const char *actor, struct err *e)
-{
-	if (!terms_id_valid(id)) {
-		err_set_field(e, ERR_NOT_FOUND, "id", "no such recipient");
-		return false;
-	}
-	if (!set_webhook && (webhook_url != NULL || webhook_secret != NULL)) {
-		err_set(e, ERR_INTERNAL, "webhook given without set_webhook");
-		return false;
-	}
-	if (!valid_contact_webhook(contact, webhook_url, webhook_secret, e) || !db_begin(db, e))
-		return false;
-	char object[96];
-	snprintf(object, sizeof(object), "recipient:%s", id);
-	bool found = false;
-	json_t *details = json_pack("{s:s}", "id", id);
-	if (details != NULL && contact != NULL)
-		json_object_set_new(details, "contact", json_string(contact));
-	if (details != NULL && set_webhook)
-		json_object_set_new(details, "webhook_url",
-		                    webhook_url != NULL ? json_string(webhook_url) : json_null());
-	bool ok = store_registry_recipient_update(db, id, contact, set_webhook, webhook_url,
-	                                          webhook_secret, &found, e);
-	if (ok && !found) {
-		err_set_field(e, ERR_NOT_FOUND, "id", "no such recipient");
-		ok = false;
-	}
-	if (ok)
-		ok = audit_event(db, actor, "recipient.update", object, details, e);
-	else
-		json_decref(details);
-	ok = ok && db_commit(db, e);
-	if (!ok)
-		db_rollback(db);
-	return ok;
-}
-
-/* The operational details of a recipient (create and update share the rules). */
-static bool valid_contact_webhook(const char *contact, const char *webhook_url,
-                                  const char *webhook_secret, struct err *e)
-{
-	if (contact != NULL && !valid_text(contact, RECIPIENT_FIELD_MAX)) {
-		err_set_field(e, ERR_INVALID, "contact",
-		              "contact: at most %d bytes without control characters",
-		              RECIPIENT_FIELD_MAX);
-		return false;
-	}
-	if (webhook_url != NULL && !valid_url(webhook_url)) {
-		err_set_field(e, ERR_INVALID, "webhook_url",
-		              "webhook_url must be an http:// or https:// URL of at most %d "
-		              "bytes",
-		              WEBHOOK_URL_MAX);
-		return false;
-	}
-	/* the same rule as at sending: https, or http to a loopback address only */
-	if (webhook_url != NULL && !registry_webhook_allowed(webhook_url, e))
-		return false;
-	if ((webhook_url == NULL) != (webhook_secret == NULL)) {
-		err_set_field(e, ERR_INVALID,
-		              webhook_url == NULL ? "webhook_url" : "webhook_secret",
-		              "webhook_url and webhook_secret go together");
-		return false;
-	}
-	if (webhook_secret != NULL &&
-	    (strlen(webhook_secret) < WEBHOOK_SECRET_MIN ||
-	     strlen(webhook_secret) > WEBHOOK_SECRET_MAX || !valid_text(webhook_secret, 256))) {
-		err_set_field(e, ERR_INVALID, "webhook_secret",
-		              "webhook_secret must be %d to %d printable characters",
-		              WEBHOOK_SECRET_MIN, WEBHOOK_SECRET_MAX);
-		return false;
-	}
-	return true;
-}
-
-static json_t *recipient_json(const struct store_recipient *r)
-{
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:s}", "id", r->id, "name", r->name,
-	                 "organisation", r->organisation, "contact", r->contact, "webhook_url",
-	                 r->webhook_url != NULL ? json_string(r->webhook_url) : json_null(),
-	                 "webhook_secret_set", r->webhook_secret != NULL, "created_at",
-	                 r->created_at);
-}
-
-json_t *registry_recipient_get(PGconn *db, const char *id, struct err *e)
-{
-	struct store_recipient r;
-	bool found = false;
-	if (!store_registry_recipient_get(db, id, &r, &found, e))
-		return NULL;
-	if (!found) {
-		err_set_field(e, ERR_NOT_FOUND, "id", "no such recipient");
-		return NULL;
-	}
-	json_t *o = recipient_json(&r);
-	store_registry_recipient_free(&r);
-	if (o == NULL)
-		err_set(e, ERR_INTERNAL, "out of memory");
-	return o;
-}
-
-json_t *registry_recipient_list(PGconn *db, const char *only, const char *after, int limit,
-                                struct err *e)
-{
-	struct store_recipient *v = NULL;
-	size_t n = 0;
-	if (!store_registry_recipient_list(db, only, after, limit, &v, &n, e))
-		return NULL;
-	json_t *list = json_array();
-	for (size_t i = 0; list != NULL && i < n; i++)
-		if (json_array_append_new(list, recipient_json(&v[i])) != 0) {
-			json_decref(list);
-			list = NULL;
-		}
-	store_registry_recipients_free(v, n);
-	if (list == NULL)
-		err_set(e, ERR_INTERNAL, "out of memory");
-	return list;
-}
-
-bool registry_value_known(PGconn *db, const char *name, const char *value, bool *known,
-                          struct err *e)
-{
-	static const struct {
-		const char *name;
-		enum store_registry_vocabulary vocabulary;
-	} vocabularies[] = {
-	    {"recipient", STORE_REGISTRY_RECIPIENT},
-	    {"group", STORE_REGISTRY_GROUP},
-	    {"phase", STORE_REGISTRY_PHASE},
-	    {"destination", STORE_REGISTRY_DESTINATION},
-	};
-	*known = true;
-	for (size_t i = 0; i < sizeof(vocabularies) / sizeof(vocabularies[0]); i++)
-		if (strcmp(name, vocabularies[i].name) == 0)
-			return store_registry_known(db, vocabularies[i].vocabulary, value, known,
-			                            e);
-	return true;
 }
