@@ -17,6 +17,7 @@
 #include "store_privileges.h"
 #include "retention.h"
 #include "route.h"
+#include "routes.h"
 #include "server.h"
 
 static const char serve_usage[] =
@@ -180,8 +181,10 @@ static int cli_serve(int argc, char **argv)
 	 * main loop's signals; server_on_reload(s, fn, arg) hands it SIGHUP reloads.
 	 */
 	struct retention_service *retention = retention_setup(server_base(s), c);
-	if (retention != NULL)
+	if (retention != NULL) {
 		server_on_reload(s, retention_reload, retention);
+		metrics_add_collector(routes_health_retention_collect, NULL);
+	}
 
 	struct checkpointer cpk = {.config = config_ref(c)};
 	cpk.timer = evtimer_new(server_base(s), checkpointer_tick, &cpk);

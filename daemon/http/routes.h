@@ -11,4 +11,9 @@
 /* NULL-terminated; each table ends with an entry whose method is NULL. */
 extern const struct route *const routes_tables[];
 
+/* The retention gauges of /metrics (routes_health.c), a metrics_collector_fn that serve
+ * registers when it runs the retention service. */
+struct evbuffer;
+void routes_health_retention_collect(struct evbuffer *out, PGconn *db, void *arg);
+
 #endif

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include <openssl/evp.h>
@@ -731,37 +730,10 @@ bool retention_set_governance_webhook(PGconn *db, const char *url, const char *s
 	return end_txn(db, ok, e);
 }
 
-/* Prometheus gauges read from the database on every scrape, so that every
- * deliberd process sharing it reports the same numbers. */
-static void retention_collect(struct evbuffer *out, PGconn *db, void *arg)
+bool retention_gauges(PGconn *db, struct retention_gauges *out, struct err *e)
 {
-	(void)arg;
-	if (db == NULL)
-		return;
-	struct err e = {0};
-	int64_t counts[4], oldest = 0, pending = 0, pending_age = 0;
-	if (!store_retention_gauges(db, counts, &oldest, &e) ||
-	    !store_outbox_pending(db, &pending, &pending_age, &e))
-		return;
-	static const char *const names[] = {"open", "overdue", "confirmed", "cancelled"};
-	evbuffer_add_printf(out, "# HELP deliberd_destruction_orders Destruction orders by status\n"
-	                         "# TYPE deliberd_destruction_orders gauge\n");
-	for (int i = 0; i < 4; i++) {
-		char labels[32];
-		snprintf(labels, sizeof(labels), "status=\"%s\"", names[i]);
-		metrics_write(out, "deliberd_destruction_orders", labels, (double)counts[i]);
-	}
-	evbuffer_add_printf(out, "# HELP deliberd_destruction_oldest_overdue_seconds Seconds since "
-	                         "the oldest overdue destruction order fell due (0: none)\n"
-	                         "# TYPE deliberd_destruction_oldest_overdue_seconds gauge\n");
-	metrics_write(out, "deliberd_destruction_oldest_overdue_seconds", "", (double)oldest);
-	evbuffer_add_printf(out, "# HELP deliberd_outbox_pending Notifications not yet delivered\n"
-	                         "# TYPE deliberd_outbox_pending gauge\n");
-	metrics_write(out, "deliberd_outbox_pending", "", (double)pending);
-	evbuffer_add_printf(out, "# HELP deliberd_outbox_oldest_pending_seconds Age of the oldest "
-	                         "undelivered notification\n"
-	                         "# TYPE deliberd_outbox_oldest_pending_seconds gauge\n");
-	metrics_write(out, "deliberd_outbox_oldest_pending_seconds", "", (double)pending_age);
+	return store_retention_gauges(db, out->orders, &out->oldest_overdue_seconds, e) &&
+	       store_outbox_pending(db, &out->outbox_pending, &out->outbox_oldest_seconds, e);
 }
 
 static void service_round(evutil_socket_t fd, short what, void *arg)
@@ -870,7 +842,6 @@ struct retention_service *retention_setup(struct event_base *base, const struct 
 		return NULL;
 	}
 	s->started = true;
-	metrics_add_collector(retention_collect, NULL);
 	log_info("retention: scheduler every %d s, orders %d days ahead", secs, c->order_lead_days);
 	return s;
 }

@@ -63,6 +63,18 @@ bool retention_set_governance_webhook(PGconn *db, const char *url, const char *s
  * certificate.committed).  Does nothing otherwise. */
 void retention_failpoint(const char *name);
 
+/* The numbers behind the retention gauges of /metrics, read from the database (so
+ * that every process sharing it reports the same); the HTTP face formats them.
+ * orders: open, overdue, confirmed, cancelled. */
+struct retention_gauges {
+	int64_t orders[4];
+	int64_t oldest_overdue_seconds; /* since the oldest overdue order fell due; 0: none */
+	int64_t outbox_pending;
+	int64_t outbox_oldest_seconds;
+};
+bool retention_gauges(PGconn *db, struct retention_gauges *out, struct err *e)
+    __attribute__((warn_unused_result));
+
 struct retention_service *retention_setup(struct event_base *base, const struct config *c);
 /* A server_reload_fn (server.h): the service takes the reloaded configuration
  * (interval, reminders, grace, webhook timeout); arg is the service. */
