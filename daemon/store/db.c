@@ -307,3 +307,22 @@ bool db_ping(PGconn *conn, struct err *e)
 	PQclear(r);
 	return true;
 }
+
+json_t *db_exec_json(PGconn *conn, struct err *e, const char *what, const char *sql, int nparams,
+                     const char *const *params)
+{
+	PGresult *r = db_exec(conn, e, sql, nparams, params);
+	if (r == NULL)
+		return NULL;
+	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
+		PQclear(r);
+		err_set(e, ERR_NOT_FOUND, "no such %s", what);
+		return NULL;
+	}
+	json_error_t je;
+	json_t *j = json_loads(PQgetvalue(r, 0, 0), JSON_DECODE_ANY, &je);
+	PQclear(r);
+	if (j == NULL)
+		err_set(e, ERR_INTERNAL, "the database returned JSON that does not parse");
+	return j;
+}

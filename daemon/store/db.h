@@ -6,6 +6,7 @@
 #ifndef DELIBERD_DB_H
 #define DELIBERD_DB_H
 
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
 
@@ -43,6 +44,12 @@ PGresult *db_exec_prepared(PGconn *conn, struct err *e, const char *sql, int npa
 /* Runs a whole SQL script (several statements, no parameters) with the simple
  * query protocol.  Only for migration files, which are trusted text shipped with
  * deliberd; everything else goes through db_exec. */
+/* db_exec for a statement answering one row whose first column is JSON (built by
+ * json_build_object in the SQL): the parsed value, or NULL with ERR_NOT_FOUND ("no such
+ * WHAT") when there is no row or it is NULL, ERR_INTERNAL when it does not parse. */
+json_t *db_exec_json(PGconn *conn, struct err *e, const char *what, const char *sql, int nparams,
+                     const char *const *params) __attribute__((warn_unused_result));
+
 bool db_exec_script(PGconn *conn, const char *sql, struct err *e)
     __attribute__((warn_unused_result));
 

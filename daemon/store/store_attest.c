@@ -17,29 +17,11 @@
 	"'still_needed', a.still_needed, 'note', a.note, 'order', a.order_id, "                    \
 	"'escalated_at', retention_rfc3339(a.escalated_at))"
 
-static json_t *one_json(PGconn *db, struct err *e, const char *sql, int n, const char *const *p)
-{
-	PGresult *r = db_exec(db, e, sql, n, p);
-	if (r == NULL)
-		return NULL;
-	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
-		PQclear(r);
-		err_set(e, ERR_NOT_FOUND, "no such attestation");
-		return NULL;
-	}
-	json_error_t je;
-	json_t *j = json_loads(PQgetvalue(r, 0, 0), JSON_DECODE_ANY, &je);
-	PQclear(r);
-	if (j == NULL)
-		err_set(e, ERR_INTERNAL, "the database returned JSON that does not parse");
-	return j;
-}
-
 json_t *store_attest_plan_ask(PGconn *db, const char *now, struct err *e)
 {
 	const char *p[] = {now};
-	return one_json(
-	    db, e,
+	return db_exec_json(
+	    db, e, "attestation",
 	    "WITH t AS (SELECT ($1::timestamptz AT TIME ZONE 'Europe/Brussels')::date AS today), "
 	    "s AS (SELECT sc.recipient_id, sc.deliberation_ref, "
 	    "  (sc.first_shipped_on + make_interval(years => "
@@ -81,8 +63,8 @@ bool store_attest_insert(PGconn *db, const char *recipient, const char *delibera
 json_t *store_attest_plan_escalate(PGconn *db, const char *now, struct err *e)
 {
 	const char *p[] = {now};
-	return one_json(
-	    db, e,
+	return db_exec_json(
+	    db, e, "attestation",
 	    "SELECT coalesce(json_agg(json_build_object('id', a.id, 'recipient', "
 	    "a.recipient_id, 'deliberation', a.deliberation_ref, 'anniversary', "
 	    "to_char(a.anniversary, 'YYYY-MM-DD'), 'due_at', "
@@ -112,10 +94,11 @@ bool store_attest_escalate(PGconn *db, int64_t id, const char *now, bool *change
 json_t *store_attest_list(PGconn *db, const char *recipient, struct err *e)
 {
 	const char *p[] = {recipient};
-	return one_json(db, e,
-	                "SELECT coalesce(json_agg(" ATTEST_JSON " ORDER BY a.id DESC), '[]')::text "
-	                "FROM attestations a WHERE $1::text IS NULL OR a.recipient_id = $1",
-	                1, p);
+	return db_exec_json(db, e, "attestation",
+	                    "SELECT coalesce(json_agg(" ATTEST_JSON
+	                    " ORDER BY a.id DESC), '[]')::text "
+	                    "FROM attestations a WHERE $1::text IS NULL OR a.recipient_id = $1",
+	                    1, p);
 }
 
 json_t *store_attest_get(PGconn *db, int64_t id, const char *recipient, bool lock, struct err *e)
@@ -123,12 +106,13 @@ json_t *store_attest_get(PGconn *db, int64_t id, const char *recipient, bool loc
 	char s[24];
 	snprintf(s, sizeof(s), "%" PRId64, id);
 	const char *p[] = {s, recipient};
-	return one_json(db, e,
-	                lock ? "SELECT " ATTEST_JSON "::text FROM attestations a WHERE a.id = "
-	                       "$1::bigint AND ($2::text IS NULL OR a.recipient_id = $2) FOR UPDATE"
-	                     : "SELECT " ATTEST_JSON "::text FROM attestations a WHERE a.id = "
-	                       "$1::bigint AND ($2::text IS NULL OR a.recipient_id = $2)",
-	                2, p);
+	return db_exec_json(
+	    db, e, "attestation",
+	    lock ? "SELECT " ATTEST_JSON "::text FROM attestations a WHERE a.id = "
+	           "$1::bigint AND ($2::text IS NULL OR a.recipient_id = $2) FOR UPDATE"
+	         : "SELECT " ATTEST_JSON "::text FROM attestations a WHERE a.id = "
+	           "$1::bigint AND ($2::text IS NULL OR a.recipient_id = $2)",
+	    2, p);
 }
 
 bool store_attest_answer(PGconn *db, int64_t id, bool still_needed, const char *note,

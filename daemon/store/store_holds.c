@@ -22,24 +22,6 @@
 	"  AND (h.recipient_id IS NULL OR o.recipient_id = h.recipient_id) "                       \
 	"  AND o.status IN ('open', 'overdue')"
 
-static json_t *one_json(PGconn *db, struct err *e, const char *sql, int n, const char *const *p)
-{
-	PGresult *r = db_exec(db, e, sql, n, p);
-	if (r == NULL)
-		return NULL;
-	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
-		PQclear(r);
-		err_set(e, ERR_NOT_FOUND, "no such legal hold");
-		return NULL;
-	}
-	json_error_t je;
-	json_t *j = json_loads(PQgetvalue(r, 0, 0), JSON_DECODE_ANY, &je);
-	PQclear(r);
-	if (j == NULL)
-		err_set(e, ERR_INTERNAL, "the database returned JSON that does not parse");
-	return j;
-}
-
 bool store_holds_insert(PGconn *db, const struct store_hold_new *h, int64_t *id, struct err *e)
 {
 	const char *p[] = {h->deliberation, h->recipient,
@@ -62,8 +44,8 @@ json_t *store_holds_get(PGconn *db, int64_t id, bool lock, struct err *e)
 	char s[24];
 	snprintf(s, sizeof(s), "%" PRId64, id);
 	const char *p[] = {s};
-	return one_json(
-	    db, e,
+	return db_exec_json(
+	    db, e, "legal hold",
 	    lock ? "SELECT " HOLD_JSON "::text FROM legal_holds h WHERE h.id = $1::bigint "
 	           "FOR UPDATE"
 	         : "SELECT " HOLD_JSON "::text FROM legal_holds h WHERE h.id = $1::bigint",
@@ -73,11 +55,12 @@ json_t *store_holds_get(PGconn *db, int64_t id, bool lock, struct err *e)
 json_t *store_holds_list(PGconn *db, const char *only_recipient, struct err *e)
 {
 	const char *p[] = {only_recipient};
-	return one_json(db, e,
-	                "SELECT coalesce(json_agg(" HOLD_JSON " ORDER BY h.id DESC), '[]')::text "
-	                "FROM legal_holds h WHERE $1::text IS NULL OR h.recipient_id IS NULL "
-	                "OR h.recipient_id = $1",
-	                1, p);
+	return db_exec_json(db, e, "legal hold",
+	                    "SELECT coalesce(json_agg(" HOLD_JSON
+	                    " ORDER BY h.id DESC), '[]')::text "
+	                    "FROM legal_holds h WHERE $1::text IS NULL OR h.recipient_id IS NULL "
+	                    "OR h.recipient_id = $1",
+	                    1, p);
 }
 
 bool store_holds_release(PGconn *db, int64_t id, const char *at, const char *by, const char *reason,
@@ -107,11 +90,12 @@ json_t *store_holds_orders(PGconn *db, int64_t id, struct err *e)
 	char s[24];
 	snprintf(s, sizeof(s), "%" PRId64, id);
 	const char *p[] = {s};
-	return one_json(db, e,
-	                "SELECT coalesce(json_agg(json_build_object('id', o.id, 'recipient', "
-	                "o.recipient_id, 'due_at', retention_rfc3339(o.due_at)) ORDER BY o.id), "
-	                "'[]')::text " HOLD_COVERS,
-	                1, p);
+	return db_exec_json(
+	    db, e, "legal hold",
+	    "SELECT coalesce(json_agg(json_build_object('id', o.id, 'recipient', "
+	    "o.recipient_id, 'due_at', retention_rfc3339(o.due_at)) ORDER BY o.id), "
+	    "'[]')::text " HOLD_COVERS,
+	    1, p);
 }
 
 json_t *store_holds_recipients(PGconn *db, int64_t id, struct err *e)
@@ -119,16 +103,16 @@ json_t *store_holds_recipients(PGconn *db, int64_t id, struct err *e)
 	char s[24];
 	snprintf(s, sizeof(s), "%" PRId64, id);
 	const char *p[] = {s};
-	return one_json(db, e,
-	                "SELECT coalesce(json_agg(r ORDER BY r), '[]')::text FROM ("
-	                " SELECT DISTINCT d.recipient_id AS r FROM deliveries d "
-	                " JOIN legal_holds h ON h.id = $1::bigint "
-	                " WHERE d.deliberation_ref = h.deliberation_ref "
-	                "   AND (h.recipient_id IS NULL OR d.recipient_id = h.recipient_id) "
-	                "   AND d.shipped_at IS NOT NULL "
-	                " UNION SELECT recipient_id FROM legal_holds "
-	                " WHERE id = $1::bigint AND recipient_id IS NOT NULL) x",
-	                1, p);
+	return db_exec_json(db, e, "legal hold",
+	                    "SELECT coalesce(json_agg(r ORDER BY r), '[]')::text FROM ("
+	                    " SELECT DISTINCT d.recipient_id AS r FROM deliveries d "
+	                    " JOIN legal_holds h ON h.id = $1::bigint "
+	                    " WHERE d.deliberation_ref = h.deliberation_ref "
+	                    "   AND (h.recipient_id IS NULL OR d.recipient_id = h.recipient_id) "
+	                    "   AND d.shipped_at IS NOT NULL "
+	                    " UNION SELECT recipient_id FROM legal_holds "
+	                    " WHERE id = $1::bigint AND recipient_id IS NOT NULL) x",
+	                    1, p);
 }
 
 json_t *store_holds_replan(PGconn *db, int64_t id, const char *at, int days, struct err *e)
@@ -137,8 +121,8 @@ json_t *store_holds_replan(PGconn *db, int64_t id, const char *at, int days, str
 	snprintf(s, sizeof(s), "%" PRId64, id);
 	snprintf(d, sizeof(d), "%d", days);
 	const char *p[] = {s, at, d};
-	return one_json(
-	    db, e,
+	return db_exec_json(
+	    db, e, "legal hold",
 	    "WITH u AS (UPDATE destruction_orders x SET due_at = "
 	    "  (($2::timestamptz AT TIME ZONE 'Europe/Brussels') + make_interval(days => $3::int)) "
 	    "  AT TIME ZONE 'Europe/Brussels' "

@@ -9,25 +9,6 @@
 #include "db.h"
 #include "hex.h"
 
-static json_t *one_json(PGconn *db, struct err *e, const char *what, const char *sql, int n,
-                        const char *const *p)
-{
-	PGresult *r = db_exec(db, e, sql, n, p);
-	if (r == NULL)
-		return NULL;
-	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
-		PQclear(r);
-		err_set(e, ERR_NOT_FOUND, "no %s with that id", what);
-		return NULL;
-	}
-	json_error_t jerr;
-	json_t *j = json_loads(PQgetvalue(r, 0, 0), JSON_DECODE_ANY, &jerr);
-	PQclear(r);
-	if (j == NULL)
-		err_set(e, ERR_INTERNAL, "the database returned JSON that does not parse");
-	return j;
-}
-
 #define SESSION_JSON                                                                               \
 	"json_build_object('id', s.id, 'recipient', s.recipient, 'deliberation', s.deliberation, " \
 	"'supervisor', s.supervisor, 'researchers', s.researchers, "                               \
@@ -41,12 +22,12 @@ json_t *store_outputs_session_insert(PGconn *db, const struct store_session_new 
 {
 	const char *p[] = {s->recipient, s->deliberation, s->supervisor, s->researchers,
 	                   s->starts_at, s->ends_at,      s->created_by};
-	return one_json(db, e, "session",
-	                "WITH s AS (INSERT INTO supervision_sessions (recipient, deliberation, "
-	                " supervisor, researchers, starts_at, ends_at, created_by) "
-	                " VALUES ($1, $2, $3, $4::jsonb, $5::timestamptz, $6::timestamptz, $7) "
-	                " RETURNING *) SELECT " SESSION_JSON " FROM s",
-	                7, p);
+	return db_exec_json(db, e, "session",
+	                    "WITH s AS (INSERT INTO supervision_sessions (recipient, deliberation, "
+	                    " supervisor, researchers, starts_at, ends_at, created_by) "
+	                    " VALUES ($1, $2, $3, $4::jsonb, $5::timestamptz, $6::timestamptz, $7) "
+	                    " RETURNING *) SELECT " SESSION_JSON " FROM s",
+	                    7, p);
 }
 
 json_t *store_outputs_session(PGconn *db, int64_t id, const char *recipient, struct err *e)
@@ -54,10 +35,10 @@ json_t *store_outputs_session(PGconn *db, int64_t id, const char *recipient, str
 	char ids[24];
 	snprintf(ids, sizeof(ids), "%" PRId64, id);
 	const char *p[] = {ids, recipient};
-	return one_json(db, e, "supervision session",
-	                "SELECT " SESSION_JSON " FROM supervision_sessions s "
-	                "WHERE s.id = $1::bigint AND ($2::text IS NULL OR s.recipient = $2)",
-	                2, p);
+	return db_exec_json(db, e, "supervision session",
+	                    "SELECT " SESSION_JSON " FROM supervision_sessions s "
+	                    "WHERE s.id = $1::bigint AND ($2::text IS NULL OR s.recipient = $2)",
+	                    2, p);
 }
 
 bool store_outputs_insert(PGconn *db, const struct store_output_new *o, int64_t *id, struct err *e)
@@ -95,7 +76,7 @@ json_t *store_outputs_get(PGconn *db, int64_t id, const char *recipient, bool lo
 			return NULL;
 		PQclear(r);
 	}
-	return one_json(
+	return db_exec_json(
 	    db, e, "output",
 	    "SELECT json_build_object('id', o.id, 'session', o.session_id, 'recipient', "
 	    "o.recipient, "
@@ -128,7 +109,7 @@ json_t *store_outputs_get(PGconn *db, int64_t id, const char *recipient, bool lo
 json_t *store_outputs_list(PGconn *db, const char *status, const char *recipient, struct err *e)
 {
 	const char *p[] = {status, recipient};
-	return one_json(
+	return db_exec_json(
 	    db, e, "output",
 	    "SELECT coalesce(json_agg(json_build_object('id', o.id, 'session', o.session_id, "
 	    " 'recipient', o.recipient, 'deliberation', o.deliberation, 'evidence', o.evidence, "
